@@ -1,0 +1,105 @@
+/**
+ * Types of the edge's HTTP API as the browser app sees them. `kiosk-ui/` imports only this file
+ * from `edge/` (DESIGN.md: imports flow kiosk-ui → edge(api types)). No runtime code here.
+ */
+
+export type Role = 'admin' | 'staff' | 'viewer';
+
+export type DeviceType =
+  | 'qr-scanner'
+  | 'card-reader'
+  | 'help-button'
+  | 'help-panel'
+  | 'bank-terminal'
+  | 'gsm-modem'
+  | 'kiosk';
+
+export type Transport = 'mqtt' | 'serial' | 'pcsc' | 'http';
+
+/** `POST /api/auth/login` answer. The same token is also set as the HttpOnly cookie `linli_session`. */
+export interface LoginResponse {
+  token: string;
+  expiresAt: string;
+  user: { username: string; role: Role };
+}
+
+/** `GET /api/auth/me`. */
+export interface MeResponse {
+  username: string;
+  role: Role;
+}
+
+export interface DeviceCounters {
+  /** Device events accepted (scans, taps, presses, heartbeats). */
+  events: number;
+  /** Malformed frames/payloads and refused publishes. */
+  errors: number;
+  /** Times the link came back after a loss. */
+  reconnects: number;
+}
+
+/** One device in `GET /api/devices`. */
+export interface DeviceView {
+  id: string;
+  type: DeviceType;
+  transport: Transport;
+  name?: string;
+  online: boolean;
+  /** ISO time of the last sign of life (event, heartbeat, status), or null if never seen. */
+  lastSeen: string | null;
+  /** Why it is offline, in plain words, when known. */
+  offlineReason?: string;
+  counters: DeviceCounters;
+  /** Heartbeat interval in seconds the device announced (default 60). */
+  hb?: number;
+  fw?: string;
+  battery?: number;
+  path?: string;
+  baudRate?: number;
+  createdAt: string;
+}
+
+/** `POST /api/devices` answer: the device plus, once, its credential. */
+export type DeviceCreated = DeviceView & { password?: string; token?: string };
+
+/** SSE `device.status` data. */
+export interface DeviceStatusEvent {
+  deviceId: string;
+  online: boolean;
+  lastSeen: string | null;
+  offlineReason?: string;
+}
+
+/** SSE `qr.scanned` data (also what the kiosk's attract screen receives). */
+export interface QrScannedView {
+  deviceId: string;
+  ts: string;
+  text: string;
+  symbology?: string;
+  /** What the edge made of the text: a link, or plain text. Later issues add badges, grid cells… */
+  kind: 'url' | 'text';
+  /** Journal record id of the scan. */
+  recordId: string;
+}
+
+/** `POST /api/kiosk/session` answer. */
+export interface KioskSessionResponse {
+  deviceId: string;
+  house: string;
+}
+
+/** `GET /healthz`. */
+export interface HealthResponse {
+  status: 'ok';
+  house: string;
+  version: string;
+  uptimeS: number;
+}
+
+/** Error body of every non-2xx answer. */
+export interface ApiError {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+}

@@ -1,0 +1,180 @@
+/**
+ * Every setting the edge reads, as a table: its environment name (a JSON file named by
+ * LINLI_CONFIG may set the same keys; env wins), its default, and how its text is validated.
+ * Timings are settings too, so integration tests can scale them down (DESIGN.md, "Start-up").
+ */
+
+export type KeyKind =
+  | { kind: 'string'; pattern?: RegExp; patternText?: string }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'url' }
+  | { kind: 'bool01' };
+
+export interface KeyDef {
+  env: string;
+  /** The field name in the frozen EdgeConfig. */
+  field: string;
+  kind: KeyKind;
+  /** Default as text; `undefined` means unset (optional). A function gets the other raw values. */
+  def?: string | ((raw: Record<string, string | undefined>) => string | undefined);
+  doc: string;
+}
+
+const ID = {
+  kind: 'string',
+  pattern: /^[A-Za-z0-9._-]{1,64}$/,
+  patternText: '[A-Za-z0-9._-]{1,64}',
+} as const;
+const PORT = { kind: 'int', min: 0, max: 65535 } as const;
+const MS = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
+
+export const EDGE_KEYS: readonly KeyDef[] = [
+  { env: 'LINLI_HOUSE_ID', field: 'houseId', kind: ID, def: 'demo-house', doc: "this smart house's id" },
+  {
+    env: 'LINLI_DATA_DIR',
+    field: 'dataDir',
+    kind: { kind: 'string' },
+    def: './data',
+    doc: 'everything the edge stores',
+  },
+  {
+    env: 'LINLI_KEY_FILE',
+    field: 'keyFile',
+    kind: { kind: 'string' },
+    def: './linli.key',
+    doc: '32-byte key (base64) for sensitive data at rest; never inside the data dir',
+  },
+  { env: 'LINLI_BIND', field: 'bind', kind: { kind: 'string' }, def: '0.0.0.0', doc: 'listen address' },
+  {
+    env: 'LINLI_HTTP_PORT',
+    field: 'httpPort',
+    kind: PORT,
+    def: '8080',
+    doc: 'HTTP: kiosk, admin, API, MQTT over WebSocket',
+  },
+  {
+    env: 'LINLI_MQTT_PORT',
+    field: 'mqttPort',
+    kind: PORT,
+    def: (raw) => (raw.LINLI_DEMO === '1' ? '0' : '1883'),
+    doc: 'MQTT over TCP (0 under LINLI_DEMO=1)',
+  },
+  {
+    env: 'LINLI_TLS_CERT',
+    field: 'tlsCert',
+    kind: { kind: 'string' },
+    doc: 'PEM certificate file: enables HTTPS and MQTTS',
+  },
+  { env: 'LINLI_TLS_KEY', field: 'tlsKey', kind: { kind: 'string' }, doc: 'PEM key file for LINLI_TLS_CERT' },
+  {
+    env: 'LINLI_MQTTS_PORT',
+    field: 'mqttsPort',
+    kind: PORT,
+    def: '8883',
+    doc: 'MQTT over TLS, when TLS is configured',
+  },
+  {
+    env: 'LINLI_TZ',
+    field: 'tz',
+    kind: { kind: 'string' },
+    def: 'Asia/Shanghai',
+    doc: "the house's time zone",
+  },
+  {
+    env: 'LINLI_ADMIN_PASSWORD',
+    field: 'adminPassword',
+    kind: { kind: 'string', pattern: /^.{8,256}$/s, patternText: '8 to 256 characters' },
+    doc: 'first admin (user admin) on an empty store',
+  },
+  { env: 'LINLI_CLOUD_URL', field: 'cloudUrl', kind: { kind: 'url' }, doc: 'cloud base URL for sync' },
+  {
+    env: 'LINLI_HOUSE_SECRET',
+    field: 'houseSecret',
+    kind: { kind: 'string' },
+    doc: "this house's sync secret",
+  },
+  {
+    env: 'LINLI_PUBLIC_URL',
+    field: 'publicUrl',
+    kind: { kind: 'url' },
+    doc: 'base of public links in QR codes',
+  },
+  {
+    env: 'LINLI_DEMO',
+    field: 'demo',
+    kind: { kind: 'bool01' },
+    def: '0',
+    doc: '1: simulated devices and demo data',
+  },
+  {
+    env: 'LINLI_LOG_LEVEL',
+    field: 'logLevel',
+    kind: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    def: 'info',
+    doc: 'pino log level (logs go to stderr)',
+  },
+  {
+    env: 'LINLI_MQTT_MAX_PAYLOAD',
+    field: 'mqttMaxPayload',
+    kind: { kind: 'int', min: 256, max: 16 * 1024 * 1024 },
+    def: String(64 * 1024),
+    doc: 'largest MQTT payload accepted from a device, bytes',
+  },
+  {
+    env: 'LINLI_HB_MISSES',
+    field: 'heartbeatMisses',
+    kind: { kind: 'int', min: 1, max: 100 },
+    def: '3',
+    doc: 'heartbeat intervals missed before a device is marked offline',
+  },
+  {
+    env: 'LINLI_HB_SCALE',
+    field: 'heartbeatScaleMs',
+    kind: MS(1, 1000),
+    def: '1000',
+    doc: 'milliseconds per heartbeat second (tests scale heartbeats down)',
+  },
+  {
+    env: 'LINLI_SERIAL_BACKOFF_MS',
+    field: 'serialBackoffMs',
+    kind: MS(10, 600_000),
+    def: '500',
+    doc: 'first retry delay when a serial port is missing',
+  },
+  {
+    env: 'LINLI_SERIAL_BACKOFF_MAX_MS',
+    field: 'serialBackoffMaxMs',
+    kind: MS(10, 3_600_000),
+    def: '30000',
+    doc: 'longest retry delay for a missing serial port',
+  },
+  {
+    env: 'LINLI_SSE_KEEPALIVE_MS',
+    field: 'sseKeepaliveMs',
+    kind: MS(100, 600_000),
+    def: '15000',
+    doc: 'comment line interval on server-sent event streams',
+  },
+  {
+    env: 'LINLI_SSE_REPLAY',
+    field: 'sseReplay',
+    kind: { kind: 'int', min: 0, max: 100_000 },
+    def: '1000',
+    doc: 'recent events kept in memory for Last-Event-ID replay',
+  },
+  {
+    env: 'LINLI_LOGIN_MAX_PER_MIN',
+    field: 'loginMaxPerMinute',
+    kind: { kind: 'int', min: 1, max: 10_000 },
+    def: '10',
+    doc: 'login attempts per client address per minute',
+  },
+  {
+    env: 'LINLI_SESSION_HOURS',
+    field: 'sessionHours',
+    kind: { kind: 'int', min: 1, max: 24 * 30 },
+    def: '12',
+    doc: 'admin session lifetime',
+  },
+];

@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import type { DeviceEvent, LinkState } from '../../firmware-bridge/device-events.js';
+import { QrScannerDriver } from '../../firmware-bridge/qr-scanner/driver.js';
+import type { DeviceRow } from '../state/edge-state.js';
+
+/** What a running driver looks like to the edge, whatever the device. */
+export interface RunningDriver {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Where drivers report: the edge turns these into broker messages and health changes. */
+export interface DriverSink {
+  event(deviceId: string, event: DeviceEvent): void;
+  link(deviceId: string, state: LinkState): void;
+  malformed(deviceId: string, reason: string): void;
+}
+
+export interface SerialTimings {
+  backoffMs: number;
+  backoffMaxMs: number;
+}
+
+type DriverFactory = (device: DeviceRow, sink: DriverSink, timings: SerialTimings) => RunningDriver;
+
+/** One factory per device type the edge drives itself; later issues add panels, terminals… */
+const FACTORIES: Partial<Record<DeviceRow['type'], DriverFactory>> = {
+  'qr-scanner': (d, sink, timings) => {
+    const driver = new QrScannerDriver({
+      deviceId: d.id,
+      path: d.path as string,
+      baudRate: d.baudRate as number,
+      dataBits: d.dataBits ?? 8,
+      parity: d.parity ?? 'none',
+      stopBits: d.stopBits ?? 1,
+      encoding: d.encoding ?? 'utf-8',
+      backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
+    });
+    driver.on('event', (e) => sink.event(d.id, e));
+    driver.on('link', (s) => sink.link(d.id, s));
+    driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
+    return driver;
+  },
+};
+
+/** Starts and stops the drivers of registered serial devices, following the registry. */
+export class SerialDrivers {
+  private readonly running = new Map<string, RunningDriver>();
+
+  constructor(
+    private readonly sink: DriverSink,
+    private readonly timings: SerialTimings,
+    private readonly log: Logger,
+  ) {}
+
+  async add(device: DeviceRow): Promise<void> {
+    if (device.transport !== 'serial' || this.running.has(device.id)) return;
+    const factory = FACTORIES[device.type];
+    if (!factory) {
+      this.sink.link(device.id, { online: false, reason: `no serial driver for ${device.type} yet` });
+      return;
+    }
+    const driver = factory(device, this.sink, this.timings);
+    this.running.set(device.id, driver);
+    try {
+      await driver.start();
+    } catch (err) {
+      this.log.error({ err, deviceId: device.id }, 'serial driver failed to start');
+      this.sink.link(device.id, { online: false, reason: 'driver failed to start' });
+    }
+  }
+
+  async remove(deviceId: string): Promise<void> {
+    const d = this.running.get(deviceId);
+    if (!d) return;
+    this.running.delete(deviceId);
+    await d.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.allSettled(all.map((d) => d.stop()));
+  }
+}

@@ -1,0 +1,266 @@
+import { mkdir } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { DeviceEvent } from '../firmware-bridge/device-events.js';
+import { UserService } from './auth/user-service.js';
+import { EDGE_USERNAME, EdgeBroker } from './broker/broker.js';
+import { deviceTopic, EDGE_STATUS_TOPIC } from './broker/topics.js';
+import { ConfigError, type EdgeConfig } from './config/config.js';
+import { DeviceHealth } from './devices/device-health.js';
+import { DeviceIntake } from './devices/device-intake.js';
+import { DeviceRegistry } from './devices/device-registry.js';
+import { qrScanHandler } from './devices/qr-scan-handler.js';
+import { type DriverSink, SerialDrivers } from './devices/serial-drivers.js';
+import { EventBus } from './events/event-bus.js';
+import { SseHub } from './events/sse-hub.js';
+import { buildApp } from './http/app.js';
+import type { TypedApp } from './http/typed-app.js';
+import { EdgeMetrics } from './metrics/edge-metrics.js';
+import { type EdgeState, emptyEdgeState } from './state/edge-state.js';
+import { RecordLog } from './store/record-log.js';
+import { openStateStore } from './store/state-store.js';
+import { packageRoot, packageVersion } from './util/package-root.js';
+
+export interface RunningEdge {
+  httpUrl: string;
+  mqttUrl: string;
+  /** The first admin's generated password, when LINLI_ADMIN_PASSWORD was not set on an empty store. */
+  generatedAdminPassword?: string;
+  registry: DeviceRegistry;
+  records: RecordLog;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the store, starts the broker, the drivers and the HTTP app, and
+ * wires them over the event bus. `stop()` undoes it in reverse: stop taking input, flush, close.
+ */
+export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Promise<RunningEdge> {
+  const startedAt = Date.now();
+  const version = packageVersion();
+  await mkdir(config.dataDir, { recursive: true });
+  const state = await openStateStore<EdgeState>(join(config.dataDir, 'state.json'), emptyEdgeState());
+  const users = new UserService(state, config.sessionHours * 3600_000);
+  const generatedAdminPassword = await users.ensureFirstAdmin(config.adminPassword);
+  const registry = new DeviceRegistry(state);
+
+  let metrics: EdgeMetrics | undefined;
+  const records = await RecordLog.open({
+    dir: join(config.dataDir, 'records'),
+    house: config.houseId,
+    // No cloud contact yet in this build: the edge cannot vouch for its clock (DESIGN.md, sync).
+    clock: () => 'unsynced',
+    journal: { onCommit: (_n, ms) => metrics?.journalAppend.observe(ms / 1000) },
+  });
+
+  const opened = records.stats;
+  if (opened.journal.tornTailBytes > 0) {
+    log.warn(
+      { bytes: opened.journal.tornTailBytes, entries: opened.journal.tornEntries },
+      'dropped a torn journal tail (never acknowledged)',
+    );
+  }
+  log.info({ records: opened.journal.lastLsn, openMs: Math.round(opened.recovery.openMs) }, 'journal opened');
+
+  const bus = new EventBus();
+  const sse = new SseHub(config.sseReplay);
+  const health = new DeviceHealth({ misses: config.heartbeatMisses, scaleMs: config.heartbeatScaleMs });
+  let broker: EdgeBroker | undefined;
+  metrics = new EdgeMetrics({
+    devicesOnline: () => health.onlineCount(),
+    devicesRegistered: () => registry.list().length,
+    mqttClients: () => broker?.connectedClients ?? 0,
+    sseClients: () => sse.clients,
+    journal: () => {
+      const s = records.stats.journal;
+      return { bytes: s.bytes, records: s.lastLsn, segments: s.segments, tornTailBytes: s.tornTailBytes };
+    },
+  });
+  const m = metrics;
+
+  broker = new EdgeBroker({
+    maxPayload: config.mqttMaxPayload,
+    log: log.child({ part: 'mqtt' }),
+    auth: {
+      verifyDevice: (id, pw) => registry.verifyMqtt(id, pw),
+      verifyUser: async (name, pw) => (await users.verify(name, pw)) !== undefined,
+    },
+    events: {
+      refused: (info) => {
+        m.mqttRefused.inc({ action: info.action, reason: info.reason });
+        if (info.deviceId) health.countError(info.deviceId);
+        log.warn(
+          { principal: info.principal, action: info.action, reason: info.reason },
+          'mqtt request refused',
+        );
+      },
+      deviceDisconnected: (id) => health.disconnected(id),
+    },
+  });
+  const b = broker;
+  await b.start();
+
+  // Bus → screens and records.
+  bus.on('device.event', ({ deviceId, event }) => {
+    if (event.type !== 'qr.scanned') sse.publish(event.type, { ...event, deviceId });
+  });
+  bus.on('qr.scanned', (view) => sse.publish('qr.scanned', view));
+  health.on('status', (s) => {
+    sse.publish('device.status', s);
+    bus.emit('device.status', s);
+    records
+      .append('device', 'device.status', {
+        deviceId: s.deviceId,
+        online: s.online,
+        ...(s.offlineReason ? { reason: s.offlineReason } : {}),
+      })
+      .catch((err: unknown) => log.error({ err, deviceId: s.deviceId }, 'device status record failed'));
+  });
+
+  const intake = new DeviceIntake(registry, health, bus, log.child({ part: 'intake' }), {
+    accepted: (type) => m.deviceEvents.inc({ type }),
+    rejected: (reason) => m.payloadsRejected.inc({ reason }),
+  });
+  intake.on('qr.scanned', qrScanHandler(records, bus) as (id: string, e: DeviceEvent) => Promise<void>);
+  await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
+
+  // Devices the edge drives itself report through the broker, exactly like wireless ones.
+  const sink: DriverSink = {
+    event: (deviceId, event) => {
+      b.publish(deviceTopic(deviceId, 'evt'), JSON.stringify(event), { qos: 1 }).catch((err: unknown) =>
+        log.error({ err, deviceId }, 'publishing a driver event failed'),
+      );
+    },
+    link: (deviceId, s) => {
+      health.reportLink(deviceId, s.online, s.reason);
+      const status = { online: s.online, ts: new Date().toISOString() };
+      b.publish(deviceTopic(deviceId, 'status'), JSON.stringify(status), { retain: true, qos: 1 }).catch(
+        (err: unknown) => log.error({ err, deviceId }, 'publishing a driver status failed'),
+      );
+      if (!s.online) log.warn({ deviceId, reason: s.reason }, 'device link down');
+    },
+    malformed: (deviceId, reason) => {
+      health.countError(deviceId);
+      m.payloadsRejected.inc({ reason: `wire-${reason}` });
+      log.warn({ deviceId, reason }, 'malformed input from device dropped');
+    },
+  };
+  const drivers = new SerialDrivers(
+    sink,
+    { backoffMs: config.serialBackoffMs, backoffMaxMs: config.serialBackoffMaxMs },
+    log.child({ part: 'serial' }),
+  );
+  registry.on('added', (d) => {
+    health.track(d);
+    drivers.add(d).catch((err: unknown) => log.error({ err, deviceId: d.id }, 'driver start failed'));
+  });
+  registry.on('removed', (d) => {
+    health.forget(d.id);
+    drivers.remove(d.id).catch((err: unknown) => log.error({ err, deviceId: d.id }, 'driver stop failed'));
+  });
+  for (const d of registry.list()) health.track(d);
+  health.start();
+
+  // Listeners: a busy port fails here, before anything is announced.
+  let app: TypedApp | undefined;
+  let edgeClient: MqttClient | undefined;
+  const stopAll = async () => {
+    health.stop();
+    await drivers.stopAll();
+    if (edgeClient) {
+      await edgeClient
+        .publishAsync(EDGE_STATUS_TOPIC, JSON.stringify({ online: false, house: config.houseId, version }), {
+          retain: true,
+          qos: 1,
+        })
+        .catch(() => undefined);
+      await edgeClient.endAsync().catch(() => undefined);
+    }
+    await app?.close();
+    await b.stop();
+    await records.close();
+  };
+  try {
+    const mqttPort = await listening('LINLI_MQTT_PORT', config.mqttPort, () =>
+      b.listenTcp(config.mqttPort, config.bind),
+    );
+    app = await buildApp(
+      {
+        config,
+        log,
+        version,
+        startedAt,
+        users,
+        registry,
+        health,
+        sse,
+        metrics: m,
+        broker: b,
+        uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
+      },
+      { forceCloseConnections: true },
+    );
+    const httpApp = app;
+    await listening('LINLI_HTTP_PORT', config.httpPort, () =>
+      httpApp.listen({ port: config.httpPort, host: config.bind }),
+    );
+    const addr = app.server.address();
+    const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
+    const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
+
+    // The edge's own client: its retained status with a last will, and a self-check of the listener.
+    edgeClient = await mqtt.connectAsync(`mqtt://${host}:${mqttPort}`, {
+      username: EDGE_USERNAME,
+      password: b.edgeSecret,
+      clientId: `linli-edge-${config.houseId}`.slice(0, 64),
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      will: {
+        topic: EDGE_STATUS_TOPIC,
+        payload: Buffer.from(JSON.stringify({ online: false, house: config.houseId, version })),
+        retain: true,
+        qos: 1,
+      },
+    });
+    const noDelay = (c: MqttClient) => (c.stream as Partial<Socket>).setNoDelay?.(true);
+    noDelay(edgeClient);
+    edgeClient.on('connect', () => edgeClient && noDelay(edgeClient));
+    await edgeClient.publishAsync(
+      EDGE_STATUS_TOPIC,
+      JSON.stringify({ online: true, house: config.houseId, version }),
+      {
+        retain: true,
+        qos: 1,
+      },
+    );
+
+    for (const d of registry.list()) await drivers.add(d);
+    return {
+      httpUrl: `http://${host}:${httpPort}`,
+      mqttUrl: `mqtt://${host}:${mqttPort}`,
+      ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
+      registry,
+      records,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Runs a listen, turning a busy or unusable address into the configuration error of its setting. */
+async function listening<T>(setting: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConfigError(setting, `port ${port} is already in use`);
+    if (code === 'EACCES') throw new ConfigError(setting, `not allowed to listen on port ${port}`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new ConfigError('LINLI_BIND', 'address is not available on this machine');
+    throw err;
+  }
+}

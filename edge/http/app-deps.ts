@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { UserService } from '../auth/user-service.js';
+import type { EdgeBroker } from '../broker/broker.js';
+import type { EdgeConfig } from '../config/config.js';
+import type { DeviceHealth } from '../devices/device-health.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { SseHub } from '../events/sse-hub.js';
+import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+
+/** Everything the HTTP app is built from; the composition root (edge/edge.ts) provides it. */
+export interface AppDeps {
+  config: Readonly<EdgeConfig>;
+  log: Logger;
+  version: string;
+  startedAt: number;
+  users: UserService;
+  registry: DeviceRegistry;
+  health: DeviceHealth;
+  sse: SseHub;
+  metrics: EdgeMetrics;
+  broker: EdgeBroker;
+  /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */
+  uiDir?: string;
+}

@@ -1,0 +1,81 @@
+import { Type } from 'typebox';
+import { LinliError } from '../../errors.js';
+import type { AppDeps } from '../app-deps.js';
+import { KIOSK_COOKIE, requireKiosk } from '../auth-guard.js';
+import { errorResponses } from '../schemas.js';
+import { streamSse } from '../sse-stream.js';
+import type { TypedApp } from '../typed-app.js';
+
+/** What a kiosk screen may see of the house's events. */
+const KIOSK_EVENTS = new Set(['qr.scanned']);
+
+const KioskSession = Type.Object({ deviceId: Type.String(), house: Type.String() });
+
+/** Routes of the residents' kiosk screens; each needs the screen's own token. */
+export async function kioskRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
+  const { registry, health, config } = deps;
+  /** Open streams per kiosk: a screen is online while at least one is open. */
+  const open = new Map<string, number>();
+  app.post(
+    '/api/kiosk/session',
+    {
+      schema: {
+        tags: ['kiosk'],
+        description: 'Pairs this browser with a kiosk device: stores its token in an HttpOnly cookie.',
+        body: Type.Object(
+          { token: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: KioskSession, ...errorResponses },
+      },
+      config: { rateLimit: { max: config.loginMaxPerMinute, timeWindow: 60_000 } },
+    },
+    async (req, reply) => {
+      const kiosk = registry.kioskForToken(req.body.token);
+      if (!kiosk) throw new LinliError('UNAUTHENTICATED', 'unknown kiosk token');
+      reply.setCookie(KIOSK_COOKIE, req.body.token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: Boolean(config.tlsCert),
+        path: '/',
+        maxAge: 10 * 365 * 24 * 3600,
+      });
+      return { deviceId: kiosk.id, house: config.houseId };
+    },
+  );
+  app.get(
+    '/api/kiosk/me',
+    {
+      schema: { tags: ['kiosk'], response: { 200: KioskSession, ...errorResponses } },
+      preHandler: requireKiosk(registry),
+    },
+    async (req) => ({ deviceId: req.kiosk?.id ?? '', house: config.houseId }),
+  );
+  app.get(
+    '/api/kiosk/events',
+    {
+      schema: { tags: ['kiosk'], description: 'Server-sent events for a kiosk screen (scans).' },
+      preHandler: requireKiosk(registry),
+    },
+    async (req, reply) => {
+      const id = req.kiosk?.id as string;
+      open.set(id, (open.get(id) ?? 0) + 1);
+      health.reportLink(id, true);
+      streamSse(
+        req,
+        reply,
+        deps.sse,
+        config.sseKeepaliveMs,
+        (e) => KIOSK_EVENTS.has(e.event),
+        () => {
+          const n = (open.get(id) ?? 1) - 1;
+          if (n > 0) open.set(id, n);
+          else {
+            open.delete(id);
+            health.reportLink(id, false, 'screen closed');
+          }
+        },
+      );
+    },
+  );
+}

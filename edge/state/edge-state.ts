@@ -1,0 +1,53 @@
+import type { DeviceType, Role, Transport } from '../api/types.js';
+
+/** Small state kept in lowdb (`DATA_DIR/state.json`). Records never live here (DESIGN.md, "The store"). */
+export interface UserRow {
+  username: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+  disabled?: boolean;
+}
+
+export interface SessionRow {
+  /** SHA-256 of the token; the token itself is never stored. */
+  digest: string;
+  username: string;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface DeviceRow {
+  id: string;
+  type: DeviceType;
+  transport: Transport;
+  name?: string;
+  /** serial */
+  path?: string;
+  baudRate?: number;
+  dataBits?: 5 | 6 | 7 | 8;
+  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
+  stopBits?: 1 | 1.5 | 2;
+  /** qr-scanner text encoding */
+  encoding?: 'utf-8' | 'gbk';
+  /** card reader on serial */
+  uidFormat?: 'hex' | 'decimal';
+  /** pcsc */
+  reader?: string;
+  /** help devices: resident id or a location */
+  assignedTo?: string;
+  /** scrypt hash of the MQTT password, or SHA-256 digest of the kiosk token. */
+  secretHash?: string;
+  createdAt: string;
+}
+
+/** Versioned by the state store (edge/store/state-store.ts): migrations live in edge/state/. */
+export interface EdgeState {
+  users: UserRow[];
+  sessions: SessionRow[];
+  devices: DeviceRow[];
+}
+
+export function emptyEdgeState(): EdgeState {
+  return { users: [], sessions: [], devices: [] };
+}

@@ -1,0 +1,304 @@
+import { randomFillSync } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { v7 } from 'uuid';
+import { isStream, STREAMS, type Stream, type SyncRecord } from '../../cloud-sync/protocol/record.js';
+import { DurableFileAdapter } from './durable-file-adapter.js';
+import { Journal, type JournalOptions, type JournalStats } from './journal.js';
+import { StoreError, StoreErrorCode } from './store-errors.js';
+
+/** Options of {@link RecordLog.open}. */
+export interface RecordLogOptions {
+  /** Holds `journal/` (the segments) and `seq-checkpoint.json`. */
+  dir: string;
+  /** This smart house's id, `[A-Za-z0-9._-]{1,64}`. */
+  house: string;
+  /** Whether the edge's clock is known to be right when a record is made. */
+  clock: () => 'synced' | 'unsynced';
+  /** Wall-clock milliseconds for `ts` and the UUIDv7; `Date.now` by default. */
+  now?: () => number;
+  journal?: JournalOptions;
+}
+
+/** How the per-stream counters were recovered at open. */
+export interface RecordLogRecovery {
+  /** LSN the seq checkpoint was taken at (0: none usable). */
+  checkpointLsn: number;
+  /** Records read to bring the counters from the checkpoint to the end of the journal. */
+  scannedRecords: number;
+  /** The checkpoint was ahead of the journal: acknowledged records were lost (seqs skip them). */
+  checkpointAhead: boolean;
+  openMs: number;
+}
+
+interface SeqCheckpoint {
+  lsn: number;
+  seqs: Partial<Record<Stream, number>>;
+}
+
+const HOUSE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The records of this house (DESIGN.md, "Records and sync") on top of the journal: each append
+ * builds the envelope with the next seq of its stream and resolves once the record is durable.
+ * Per-stream counters survive crashes without a replay: a checkpoint of them is written when a
+ * segment rolls over (and at close), and open reads only the records after it.
+ */
+export class RecordLog {
+  readonly house: string;
+  readonly #journal: Journal;
+  readonly #checkpointFile: DurableFileAdapter<SeqCheckpoint>;
+  readonly #clock: () => 'synced' | 'unsynced';
+  readonly #now: () => number;
+  /** Last seq handed out per stream (acknowledged or in flight). */
+  readonly #assigned = new Map<Stream, number>();
+  /** Last acknowledged seq per stream, and the LSN up to which all acknowledgements were seen. */
+  readonly #acked = new Map<Stream, number>();
+  #ackedLsn: number;
+  #checkpointLsn: number;
+  #checkpointErrors = 0;
+  /** Appends not yet settled, and who waits for them to reach 0 (close). */
+  #inflight = 0;
+  #drained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+  #uuidMsecs = Number.NEGATIVE_INFINITY;
+  #uuidSeq = 0;
+  readonly #randomPool = Buffer.alloc(16 * 256);
+  #randomAt = Number.POSITIVE_INFINITY;
+  readonly recovery: RecordLogRecovery;
+
+  private constructor(
+    opts: RecordLogOptions,
+    journal: Journal,
+    ckpt: SeqCheckpoint,
+    recovery: RecordLogRecovery,
+  ) {
+    this.house = opts.house;
+    this.#journal = journal;
+    this.#checkpointFile = new DurableFileAdapter(join(opts.dir, 'seq-checkpoint.json'));
+    this.#clock = opts.clock;
+    this.#now = opts.now ?? Date.now;
+    for (const [stream, seq] of Object.entries(ckpt.seqs) as [Stream, number][]) {
+      this.#assigned.set(stream, seq);
+      this.#acked.set(stream, seq);
+    }
+    this.#ackedLsn = journal.lastLsn;
+    this.#checkpointLsn = recovery.checkpointAhead ? -1 : ckpt.lsn;
+    this.recovery = recovery;
+  }
+
+  /**
+   * Opens the log in `opts.dir`: recovers the journal (cutting a torn tail), loads the seq
+   * checkpoint and reads only the records after it. Rejects with `STORE_CORRUPT` if the
+   * counters cannot be trusted (the journal is unreadable after the checkpoint, or the
+   * checkpoint is gone while old segments were already deleted).
+   */
+  static async open(opts: RecordLogOptions): Promise<RecordLog> {
+    if (!HOUSE_ID.test(opts.house)) throw new RangeError(`bad house id ${JSON.stringify(opts.house)}`);
+    const t0 = performance.now();
+    const journal = await Journal.open(join(opts.dir, 'journal'), opts.journal);
+    try {
+      const ckpt = await loadCheckpoint(join(opts.dir, 'seq-checkpoint.json'));
+      if (ckpt.lsn === 0 && journal.firstLsn > 1) {
+        throw new StoreError(
+          StoreErrorCode.Corrupt,
+          `${opts.dir}: no usable seq checkpoint and segments before ${journal.firstLsn} are deleted`,
+        );
+      }
+      const from = Math.min(ckpt.lsn, journal.lastLsn) + 1;
+      let scanned = 0;
+      let last = from - 1;
+      for await (const { lsn, record } of readRecords(journal, from)) {
+        ckpt.seqs[record.stream] = Math.max(ckpt.seqs[record.stream] ?? 0, record.seq);
+        scanned++;
+        last = lsn;
+      }
+      if (last < journal.lastLsn) {
+        throw new StoreError(StoreErrorCode.Corrupt, `${opts.dir}: journal unreadable after LSN ${last}`);
+      }
+      const recovery = {
+        checkpointLsn: ckpt.lsn,
+        scannedRecords: scanned,
+        checkpointAhead: ckpt.lsn > journal.lastLsn,
+        openMs: performance.now() - t0,
+      };
+      const log = new RecordLog(opts, journal, ckpt, recovery);
+      // A checkpoint ahead of the journal would hide the records appended from now on.
+      if (recovery.checkpointAhead) await log.#checkpoint();
+      return log;
+    } catch (err) {
+      await journal.close();
+      throw err;
+    }
+  }
+
+  /** LSN of the last durable record. */
+  get lastLsn(): number {
+    return this.#journal.lastLsn;
+  }
+
+  /** LSN of the first record still kept. */
+  get firstLsn(): number {
+    return this.#journal.firstLsn;
+  }
+
+  get stats(): { journal: JournalStats; recovery: RecordLogRecovery; checkpointErrors: number } {
+    return {
+      journal: this.#journal.stats,
+      recovery: this.recovery,
+      checkpointErrors: this.#checkpointErrors,
+    };
+  }
+
+  /** Seq of the last acknowledged record of `stream`; 0 if it has none. */
+  streamSeq(stream: Stream): number {
+    return this.#acked.get(stream) ?? 0;
+  }
+
+  /**
+   * Appends a record to `stream` with the stream's next seq; resolves with the record once it is
+   * on disk. A body that cannot be serialized or is too large throws before a seq is used.
+   */
+  append<B extends object = Record<string, unknown>>(
+    stream: Stream,
+    type: string,
+    body: B,
+  ): Promise<SyncRecord<B>> {
+    if (!isStream(stream)) return Promise.reject(new RangeError(`unknown stream ${JSON.stringify(stream)}`));
+    if (this.#closing !== undefined) {
+      return Promise.reject(new StoreError(StoreErrorCode.Closed, 'record log is closed'));
+    }
+    const seq = (this.#assigned.get(stream) ?? 0) + 1;
+    const msecs = this.#now();
+    const record: SyncRecord<B> = {
+      id: this.#uuid(msecs),
+      house: this.house,
+      stream,
+      seq,
+      type,
+      ts: new Date(msecs).toISOString(),
+      clock: this.#clock(),
+      v: 1,
+      body,
+    };
+    let payload: Buffer;
+    try {
+      payload = Buffer.from(JSON.stringify(record));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (payload.length > this.#journal.maxEntryBytes) {
+      return Promise.reject(new RangeError(`record of ${payload.length} bytes is too large`));
+    }
+    this.#assigned.set(stream, seq);
+    this.#inflight++;
+    return this.#acknowledge(this.#journal.append(payload), record);
+  }
+
+  /** Reads durable records from `fromLsn` on, in LSN order. */
+  read(fromLsn: number): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
+    return readRecords(this.#journal, fromLsn);
+  }
+
+  /**
+   * Retention: deletes whole journal segments whose records all lie below `lsn`, after a seq
+   * checkpoint covers them. Resolves with the number of segments deleted.
+   */
+  async deleteSegmentsBefore(lsn: number): Promise<number> {
+    await this.#checkpoint();
+    return this.#journal.deleteSegmentsBefore(Math.min(lsn, this.#checkpointLsn + 1));
+  }
+
+  /** Refuses new appends, waits for pending ones, writes a seq checkpoint and closes. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#journal.close();
+      if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      await this.#checkpoint();
+    })();
+    return this.#closing;
+  }
+
+  async #acknowledge<B>(appended: Promise<number>, record: SyncRecord<B>): Promise<SyncRecord<B>> {
+    try {
+      const lsn = await appended;
+      // Acknowledgements arrive in LSN order, so these counters describe every record ≤ lsn.
+      this.#acked.set(record.stream, record.seq);
+      this.#ackedLsn = lsn;
+      const rolledAt = this.#journal.activeSegmentFirstLsn - 1;
+      if (rolledAt > this.#checkpointLsn && lsn >= rolledAt) await this.#checkpoint();
+      return record;
+    } finally {
+      if (--this.#inflight === 0) this.#drained?.();
+    }
+  }
+
+  /** Writes the acknowledged counters durably; a failure is counted and retried at the next roll. */
+  async #checkpoint(): Promise<void> {
+    const previous = this.#checkpointLsn;
+    const ckpt: SeqCheckpoint = { lsn: this.#ackedLsn, seqs: Object.fromEntries(this.#acked) };
+    if (ckpt.lsn <= previous) return;
+    this.#checkpointLsn = ckpt.lsn;
+    try {
+      await this.#checkpointFile.write(ckpt);
+    } catch {
+      this.#checkpointErrors++;
+      this.#checkpointLsn = previous;
+    }
+  }
+
+  /** UUIDv7 from the injected clock, monotonic within this log even if the clock steps back. */
+  #uuid(msecs: number): string {
+    const random = this.#randomBytes();
+    if (msecs > this.#uuidMsecs) {
+      this.#uuidMsecs = msecs;
+      this.#uuidSeq = random.readUInt32BE(6) & 0x7fffffff;
+    } else if (++this.#uuidSeq > 0xffffffff) {
+      this.#uuidMsecs++;
+      this.#uuidSeq = random.readUInt32BE(6) & 0x7fffffff;
+    }
+    return v7({ msecs: this.#uuidMsecs, seq: this.#uuidSeq, random });
+  }
+
+  /** 16 random bytes from a pool refilled 256 ids at a time (one getrandom call per id is slow). */
+  #randomBytes(): Buffer {
+    if (this.#randomAt >= this.#randomPool.length) {
+      randomFillSync(this.#randomPool);
+      this.#randomAt = 0;
+    }
+    this.#randomAt += 16;
+    return this.#randomPool.subarray(this.#randomAt - 16, this.#randomAt);
+  }
+}
+
+async function* readRecords(
+  journal: Journal,
+  fromLsn: number,
+): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
+  for await (const { lsn, payload } of journal.read(fromLsn)) {
+    let record: SyncRecord;
+    try {
+      record = JSON.parse(payload.toString('utf8')) as SyncRecord;
+    } catch (err) {
+      throw new StoreError(StoreErrorCode.Corrupt, `journal ${journal.dir}: LSN ${lsn} is not a record`, {
+        cause: err,
+      });
+    }
+    yield { lsn, record };
+  }
+}
+
+/** The seq checkpoint, or an empty one when it is missing or unreadable (a full scan follows). */
+async function loadCheckpoint(file: string): Promise<SeqCheckpoint> {
+  try {
+    const ckpt = await new DurableFileAdapter<SeqCheckpoint>(file).read();
+    if (ckpt && Number.isSafeInteger(ckpt.lsn) && ckpt.lsn >= 0 && typeof ckpt.seqs === 'object') {
+      const seqs: Partial<Record<Stream, number>> = {};
+      for (const s of STREAMS) if (Number.isSafeInteger(ckpt.seqs[s])) seqs[s] = ckpt.seqs[s] as number;
+      return { lsn: ckpt.lsn, seqs };
+    }
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+  }
+  return { lsn: 0, seqs: {} };
+}

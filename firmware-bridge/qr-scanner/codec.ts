@@ -1,0 +1,186 @@
+/**
+ * QR / barcode scanner wire protocol (DESIGN.md, "Serial wire protocols" 1; docs/protocols.md).
+ *
+ * A scan is a line of text ended by CR, LF or CR LF (one terminator, even when CR and LF arrive in
+ * separate chunks). An optional AIM prefix (`]` + code letter + modifier, e.g. `]Q1`) is stripped and
+ * kept as `symbology`. Lines over {@link QR_MAX_LINE_BYTES} bytes (AIM prefix included, terminator
+ * excluded), lines holding control bytes other than GS (0x1D) and lines that are not valid text in
+ * the device's encoding are dropped and reported through the `'malformed'` event.
+ */
+
+import { Transform, type TransformCallback } from 'node:stream';
+import { TextDecoder } from 'node:util';
+import { encodeGbk } from './gbk-encoder.js';
+
+/** Longest accepted line in bytes, AIM prefix included, terminator excluded. */
+export const QR_MAX_LINE_BYTES = 4096;
+
+/** Text encodings a scanner may be configured for. */
+export type QrEncoding = 'utf-8' | 'gbk';
+
+/** One decoded scan. */
+export interface QrScan {
+  text: string;
+  /** AIM symbology identifier without the `]`, e.g. `Q1`; absent when the scanner sends no prefix. */
+  symbology?: string;
+}
+
+/** Why a line was dropped. */
+export type QrMalformedReason = 'too-long' | 'control-byte' | 'bad-encoding';
+
+/** Payload of the decoder's `'malformed'` event. */
+export interface QrMalformed {
+  reason: QrMalformedReason;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const GS = 0x1d;
+const AIM_FLAG = 0x5d; // ']'
+const AIM_PATTERN = /^[A-Za-z][0-9A-Za-z]$/;
+
+/** True for a byte that may not appear inside a line: C0 controls (except GS) and DEL. */
+export function isForbiddenByte(byte: number): boolean {
+  return (byte < 0x20 && byte !== GS) || byte === 0x7f;
+}
+
+/**
+ * Turns the bytes of one complete line (terminator removed) into a scan, a malformed verdict, or
+ * `null` for a line that carries no text (empty, or an AIM prefix alone). Pure; never throws.
+ */
+export function parseQrLine(line: Uint8Array, decoder: TextDecoder): QrScan | QrMalformed | null {
+  if (line.length > QR_MAX_LINE_BYTES) return { reason: 'too-long' };
+  if (line.some(isForbiddenByte)) return { reason: 'control-byte' };
+  let body = line;
+  let symbology: string | undefined;
+  if (line.length >= 3 && line[0] === AIM_FLAG) {
+    const id = String.fromCharCode(line[1] ?? 0, line[2] ?? 0);
+    if (AIM_PATTERN.test(id)) {
+      symbology = id;
+      body = line.subarray(3);
+    }
+  }
+  if (body.length === 0) return null;
+  let text: string;
+  try {
+    text = decoder.decode(body);
+  } catch {
+    return { reason: 'bad-encoding' };
+  }
+  return symbology === undefined ? { text } : { text, symbology };
+}
+
+/** Creates the strict decoder {@link parseQrLine} expects for a scanner encoding. */
+export function createTextDecoder(encoding: QrEncoding): TextDecoder {
+  return new TextDecoder(encoding, { fatal: true }); // a leading BOM is dropped, as TextDecoder does
+}
+
+/** Options of {@link QrLineDecoder}. */
+export interface QrLineDecoderOptions {
+  /** The scanner's configured encoding; the protocol says UTF-8 unless the device says `gbk`. */
+  encoding?: QrEncoding;
+}
+
+/**
+ * Bytes in, {@link QrScan} objects out. Emits `'malformed'` ({@link QrMalformed}) once for each
+ * dropped line; never throws. Holds at most {@link QR_MAX_LINE_BYTES} bytes of a pending line: a
+ * longer line is reported as soon as it overflows and then skipped up to its terminator. A pending
+ * partial line is discarded at end of stream.
+ */
+export class QrLineDecoder extends Transform {
+  readonly #decoder: TextDecoder;
+  #parts: Buffer[] = [];
+  #length = 0;
+  #discarding = false;
+  #afterCr = false;
+
+  constructor(options: QrLineDecoderOptions = {}) {
+    super({ readableObjectMode: true });
+    this.#decoder = createTextDecoder(options.encoding ?? 'utf-8');
+  }
+
+  /** Bytes of the pending (unterminated) line held in memory. */
+  get bufferedBytes(): number {
+    return this.#length;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let start = 0;
+    if (this.#afterCr && chunk[0] === LF) start = 1; // the LF of a CR LF split across chunks
+    this.#afterCr = false;
+    for (let i = start; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte !== CR && byte !== LF) continue;
+      this.#append(chunk.subarray(start, i));
+      this.#endLine();
+      if (byte === CR) {
+        if (i + 1 === chunk.length) this.#afterCr = true;
+        else if (chunk[i + 1] === LF) i++;
+      }
+      start = i + 1;
+    }
+    this.#append(chunk.subarray(start));
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#reset();
+    callback();
+  }
+
+  #append(bytes: Buffer): void {
+    if (this.#discarding || bytes.length === 0) return;
+    if (this.#length + bytes.length > QR_MAX_LINE_BYTES) {
+      this.#reset();
+      this.#discarding = true;
+      this.emit('malformed', { reason: 'too-long' } satisfies QrMalformed);
+      return;
+    }
+    this.#parts.push(Buffer.from(bytes)); // copy: the caller may reuse its chunk
+    this.#length += bytes.length;
+  }
+
+  #endLine(): void {
+    if (this.#discarding) {
+      this.#reset();
+      return;
+    }
+    const line = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts);
+    this.#reset();
+    const result = parseQrLine(line, this.#decoder);
+    if (result === null) return;
+    if ('reason' in result) this.emit('malformed', result);
+    else this.push(result);
+  }
+
+  #reset(): void {
+    this.#parts = [];
+    this.#length = 0;
+    this.#discarding = false;
+  }
+}
+
+/** Options of {@link encodeScan}. */
+export interface EncodeScanOptions {
+  /** AIM symbology identifier to prefix, without the `]` (e.g. `Q1`). */
+  aim?: string;
+  /** Line terminator; default CR LF. */
+  terminator?: '\r' | '\n' | '\r\n';
+  /** Text encoding; default UTF-8. */
+  encoding?: QrEncoding;
+}
+
+/**
+ * The bytes a scanner sends for one scan. Throws a `RangeError` for an input no scanner could send
+ * (a bad AIM identifier, or text the encoding cannot represent); it does not refuse control bytes
+ * in `text`, so a simulator can send faulty lines on purpose.
+ */
+export function encodeScan(text: string, options: EncodeScanOptions = {}): Buffer {
+  const { aim, terminator = '\r\n', encoding = 'utf-8' } = options;
+  if (aim !== undefined && !AIM_PATTERN.test(aim)) {
+    throw new RangeError(`AIM identifier must be a letter and a letter or digit, got ${JSON.stringify(aim)}`);
+  }
+  const prefix = aim === undefined ? '' : `]${aim}`;
+  const body = encoding === 'gbk' ? encodeGbk(text) : Buffer.from(text, 'utf8');
+  return Buffer.concat([Buffer.from(prefix, 'latin1'), body, Buffer.from(terminator, 'latin1')]);
+}

@@ -1,0 +1,8 @@
+import { html } from 'htm/preact';
+import { render } from 'preact';
+import { AdminApp } from './admin-app';
+import '../styles.css';
+import './admin.css';
+
+const root = document.getElementById('app');
+if (root) render(html`<${AdminApp} />`, root);

@@ -1,0 +1,37 @@
+import { html } from 'htm/preact';
+import type { MeResponse } from '../../../edge/api/types';
+import { useI18n } from '../i18n-context';
+import { DeviceTable } from './device-table';
+import { errorText } from './error-text';
+import { RecentEvents } from './recent-events';
+import { RegisterForm } from './register-form';
+import { useLiveDevices } from './use-live-devices';
+
+function LiveState({ state }: { state: 'connecting' | 'open' | 'denied' }) {
+  const { t } = useI18n();
+  const label = state === 'open' ? t('liveOpen') : state === 'denied' ? t('liveDenied') : t('liveConnecting');
+  return html`<span class=${`conn ${state === 'open' ? 'open' : 'connecting'}`} data-testid="conn-state" data-state=${state}>
+    <span class="conn-dot" aria-hidden="true"></span>${label}
+  </span>`;
+}
+
+export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () => void }) {
+  const { t } = useI18n();
+  const { devices, loadError, live, recent, reload } = useLiveDevices(onAuthLost);
+  const online = devices?.filter((d) => d.online).length ?? 0;
+  return html`<main class="dashboard">
+    <section class="panel devices-panel">
+      <div class="panel-head">
+        <h2>${t('devices')}</h2>
+        ${devices ? html`<span class="count">${t('deviceCount', { n: devices.length, online })}</span>` : null}
+        <${LiveState} state=${live} />
+      </div>
+      ${loadError ? html`<p class="form-error" role="alert">${errorText(loadError, t)}</p>` : null}
+      ${devices ? html`<${DeviceTable} devices=${devices} />` : html`<p class="empty">${t('loading')}</p>`}
+    </section>
+    <div class="side-by-side">
+      <${RecentEvents} events=${recent} />
+      ${me.role === 'admin' ? html`<${RegisterForm} onRegistered=${() => void reload()} />` : null}
+    </div>
+  </main>`;
+}

@@ -1,0 +1,8 @@
+import { html } from 'htm/preact';
+import { render } from 'preact';
+import { KioskApp } from './kiosk-app';
+import '../styles.css';
+import './kiosk.css';
+
+const root = document.getElementById('app');
+if (root) render(html`<${KioskApp} />`, root);

@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const ADMIN_PASSWORD = 'test-admin-password';
+
+export interface EdgeProcess {
+  proc: ChildProcess;
+  httpUrl: string;
+  mqttUrl: string;
+  mqttPort: number;
+  dataDir: string;
+  stderr: string[];
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export async function tempDir(prefix = 'linli-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/**
+ * Starts the built daemon (`bin/linli-edge.js`) as a real process on free ports and waits for
+ * its ready line. Data and key live in a fresh temp dir unless given.
+ */
+export async function startEdge(
+  env: Record<string, string> = {},
+  opts: { dataDir?: string; timeoutMs?: number } = {},
+): Promise<EdgeProcess> {
+  const base = opts.dataDir ? join(opts.dataDir, '..') : await tempDir();
+  const dataDir = opts.dataDir ?? join(base, 'data');
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/linli-edge.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      LINLI_DATA_DIR: dataDir,
+      LINLI_KEY_FILE: join(base, 'linli.key'),
+      LINLI_HTTP_PORT: '0',
+      LINLI_MQTT_PORT: '0',
+      LINLI_BIND: '127.0.0.1',
+      LINLI_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LINLI_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => stderr.push(l));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
+  const ready = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`edge not ready in time; stderr:\n${stderr.join('\n')}`)),
+      opts.timeoutMs ?? 20_000,
+    );
+    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+      if (l.startsWith('linli-edge ready ')) {
+        clearTimeout(timer);
+        resolve(l);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`edge exited (${code}) before ready; stderr:\n${stderr.join('\n')}`));
+    });
+  });
+  const m = /^linli-edge ready http=(\S+) mqtt=mqtt:\/\/[^:]+:(\d+)$/.exec(ready);
+  if (!m) throw new Error(`bad ready line: ${ready}`);
+  const httpUrl = m[1] as string;
+  const mqttPort = Number(m[2]);
+  return {
+    proc,
+    httpUrl,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttPort,
+    dataDir,
+    stderr,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Logs in over HTTP and returns the bearer token. */
+export async function login(httpUrl: string, username = 'admin', password = ADMIN_PASSWORD): Promise<string> {
+  const res = await fetch(`${httpUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Calls the API with a bearer token; returns status and parsed JSON (or null). */
+export async function api<T = unknown>(
+  httpUrl: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${httpUrl}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
