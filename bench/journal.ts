@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/journal.ts [--quick]
  */
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,8 @@ import { percentile } from '../edge/store/latency-window.js';
 import { RecordLog, type RecordLogOptions } from '../edge/store/record-log.js';
 
 const CONCURRENCY = 64;
+/** The journal's default segment size. */
+const SEGMENT_BYTES = 16 * 1024 * 1024;
 const GOALS = { recordsPerSec: 2000, p99Ms: 10, floorRatio: 2, openMs: 2000, flatness: 1.5 };
 
 interface Commit {
@@ -108,7 +110,7 @@ async function measure(target: Target, total: number, concurrency: number) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { appends: total, recordsPerSec: Math.round(total / seconds), latencyMs: summarize(latencies) };
+  return { recordsPerSec: Math.round(total / seconds), latencies };
 }
 
 /** The floor: the same commits (bytes per write+fdatasync) replayed raw on the same disk. */
@@ -132,7 +134,7 @@ async function floor(file: string, commits: Commit[]) {
     await handle.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { recordsPerSec: Math.round(entries / seconds), commitLatencyMs: summarize(latencies) };
+  return { recordsPerSec: Math.round(entries / seconds), latencies };
 }
 
 /** Rewrites the seq checkpoint as it stood at the last segment roll, as after a crash: open must scan that segment. */
@@ -169,39 +171,110 @@ async function warmUp(dir: string): Promise<void> {
   await rm(dir, { recursive: true });
 }
 
-/** One level: grouped appends, then the floor of the same commits, then (optionally) one in flight. */
-async function level(
-  target: Target,
-  commits: Commit[],
-  floorFile: string,
-  sample: number,
-  serialSample: number,
-) {
+/**
+ * One level: `repeats` runs of grouped appends, each followed at once by the floor of the same
+ * commits (the disk here is a VM's, with hiccups that hit both alike). Rates and ratios are the
+ * medians over runs, latency percentiles are over all runs' samples. Then one appender alone.
+ */
+async function level(target: Target, commits: Commit[], floorFile: string, sizes: Sizes, serial: boolean) {
   const stored = target.stored();
-  commits.length = 0;
-  const grouped = await measure(target, sample, CONCURRENCY);
-  const batches = commits.splice(0);
-  const raw = await floor(floorFile, batches);
-  const serial =
-    serialSample > 0 ? { serial: { concurrency: 1, ...(await measure(target, serialSample, 1)) } } : {};
+  const rates: number[] = [];
+  const floorRates: number[] = [];
+  const ratios: number[] = [];
+  const latencies: number[] = [];
+  const floorLatencies: number[] = [];
+  let batches = 0;
+  let bytes = 0;
+  for (let i = 0; i < sizes.repeats; i++) {
+    commits.length = 0;
+    const grouped = await measure(target, sizes.sample, CONCURRENCY);
+    const done = commits.splice(0);
+    const raw = await floor(floorFile, done);
+    rates.push(grouped.recordsPerSec);
+    floorRates.push(raw.recordsPerSec);
+    ratios.push(Math.round((raw.recordsPerSec / grouped.recordsPerSec) * 100) / 100);
+    latencies.push(...grouped.latencies);
+    floorLatencies.push(...raw.latencies);
+    batches += done.length;
+    bytes += done.reduce((a, c) => a + c.bytes, 0);
+  }
+  const appends = sizes.sample * sizes.repeats;
+  const lone = serial ? await measure(target, sizes.serialSample, 1) : undefined;
   return {
     stored,
+    storedAtEnd: target.stored(),
     concurrency: CONCURRENCY,
-    ...grouped,
-    commits: batches.length,
-    meanBatch: Math.round((sample / batches.length) * 10) / 10,
-    meanEntryBytes: Math.round(batches.reduce((a, c) => a + c.bytes, 0) / sample),
-    floor: raw,
-    ratioToFloor: Math.round((raw.recordsPerSec / grouped.recordsPerSec) * 100) / 100,
-    ...serial,
+    appends,
+    recordsPerSec: median(rates),
+    latencyMs: summarize(latencies),
+    meanBatch: Math.round((appends / batches) * 10) / 10,
+    meanEntryBytes: Math.round(bytes / appends),
+    floor: { recordsPerSec: median(floorRates), commitLatencyMs: summarize(floorLatencies) },
+    ratioToFloor: median(ratios),
+    runs: { recordsPerSec: rates, floorRecordsPerSec: floorRates, ratioToFloor: ratios },
+    ...(lone && {
+      serial: {
+        concurrency: 1,
+        appends: sizes.serialSample,
+        recordsPerSec: lone.recordsPerSec,
+        latencyMs: summarize(lone.latencies),
+      },
+    }),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+interface Sizes {
+  sample: number;
+  repeats: number;
+  serialSample: number;
+}
+
+/** Appends until the active segment is nearly full: the worst case for an open after a crash. */
+async function fillActiveSegment(log: RecordLog, dir: string, maxBytes: number): Promise<void> {
+  const target = logTarget(log);
+  for (;;) {
+    const name = `${String(log.stats.journal.activeSegmentFirstLsn).padStart(20, '0')}.seg`;
+    const size = (await stat(join(dir, 'journal', name))).size;
+    if (size > maxBytes * 0.97) return;
+    await prefill(target, target.stored() + Math.max(1, Math.floor((maxBytes * 0.98 - size) / 600)));
+  }
+}
+
+/** RecordLog open time after a clean close, and after a crash with a full last segment to scan. */
+async function measureOpen(opts: RecordLogOptions) {
+  const t0 = performance.now();
+  let log = await RecordLog.open(opts);
+  const cleanOpenMs = Math.round(performance.now() - t0);
+  const { lastLsn: records, segments } = log.stats.journal;
+  await log.close();
+  await rewindCheckpoint(opts);
+  const t1 = performance.now();
+  log = await RecordLog.open(opts);
+  const afterCrashOpenMs = Math.round(performance.now() - t1);
+  const { scannedRecords } = log.recovery;
+  const journalOpenMs = Math.round(log.stats.journal.openMs);
+  await log.close();
+  return {
+    records,
+    segments,
+    cleanOpenMs,
+    afterCrashOpenMs,
+    scannedAfterCrash: scannedRecords,
+    journalOpenMs,
   };
 }
 
 /** Runs the benchmark and writes `<outDir>/journal.json`; resolves with what it wrote. */
 export async function run(opts: JournalBenchOptions): Promise<object> {
   const levels = opts.quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
-  const sample = opts.quick ? 20_000 : 50_000;
-  const serialSample = opts.quick ? 300 : 1_000;
+  const sizes: Sizes = opts.quick
+    ? { sample: 10_000, repeats: 3, serialSample: 300 }
+    : { sample: 15_000, repeats: 5, serialSample: 1_000 };
   const dataDir = join(opts.outDir, 'journal-bench.tmp');
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
@@ -216,47 +289,34 @@ export async function run(opts: JournalBenchOptions): Promise<object> {
   await warmUp(join(dataDir, 'warm-up'));
   const recordLog = [];
   const journal = [];
-  let log = await RecordLog.open(logOpts);
+  const log = await RecordLog.open(logOpts);
   const bare = await Journal.open(join(dataDir, 'journal'), { onCommit });
   try {
     for (const stored of levels) {
       const j = journalTarget(bare);
       await prefill(j, stored);
-      journal.push(await level(j, commits, join(dataDir, `floor-j-${stored}.bin`), sample, 0));
+      journal.push(await level(j, commits, join(dataDir, `floor-j-${stored}.bin`), sizes, false));
       const l = logTarget(log);
       await prefill(l, stored);
-      recordLog.push(await level(l, commits, join(dataDir, `floor-l-${stored}.bin`), sample, serialSample));
+      recordLog.push(await level(l, commits, join(dataDir, `floor-l-${stored}.bin`), sizes, true));
     }
+    await fillActiveSegment(log, logOpts.dir, SEGMENT_BYTES);
   } finally {
     await log.close();
     await bare.close();
   }
-  const t0 = performance.now();
-  log = await RecordLog.open(logOpts);
-  const cleanOpenMs = performance.now() - t0;
-  const records = log.lastLsn;
-  const segments = log.stats.journal.segments;
-  await log.close();
-  await rewindCheckpoint(logOpts);
-  const t1 = performance.now();
-  log = await RecordLog.open(logOpts);
-  const crashOpenMs = performance.now() - t1;
-  const open = {
-    records,
-    segments,
-    cleanOpenMs: Math.round(cleanOpenMs),
-    afterCrashOpenMs: Math.round(crashOpenMs),
-    scannedAfterCrash: log.recovery.scannedRecords,
-    journalOpenMs: Math.round(log.stats.journal.openMs),
-  };
-  await log.close();
+  const open = await measureOpen(logOpts);
   await rm(dataDir, { recursive: true, force: true });
 
   const rates = recordLog.map((r) => r.recordsPerSec);
-  const p99s = recordLog.map((r) => r.latencyMs.p99Ms);
-  const flatness = Math.round((Math.max(...rates) / Math.min(...rates)) * 100) / 100;
-  const worstRatio = Math.max(...journal.map((r) => r.ratioToFloor));
-  const worstOpen = Math.max(open.cleanOpenMs, open.afterCrashOpenMs);
+  const relative = recordLog.map((r) => 1 / r.ratioToFloor);
+  const spread = (v: number[]) => Math.round((Math.max(...v) / Math.min(...v)) * 100) / 100;
+  const worst = {
+    rate: Math.min(...rates),
+    p99: Math.max(...recordLog.map((r) => r.latencyMs.p99Ms)),
+    journalRatio: Math.max(...journal.map((r) => r.ratioToFloor)),
+    open: Math.max(open.cleanOpenMs, open.afterCrashOpenMs),
+  };
   const report = {
     bench: 'journal',
     at: new Date().toISOString(),
@@ -271,22 +331,23 @@ export async function run(opts: JournalBenchOptions): Promise<object> {
     goals: {
       recordsPerSec: {
         target: `≥ ${GOALS.recordsPerSec}`,
-        worst: Math.min(...rates),
-        pass: Math.min(...rates) >= GOALS.recordsPerSec,
+        worst: worst.rate,
+        pass: worst.rate >= GOALS.recordsPerSec,
       },
-      p99Ms: { target: `≤ ${GOALS.p99Ms}`, worst: Math.max(...p99s), pass: Math.max(...p99s) <= GOALS.p99Ms },
+      p99Ms: { target: `≤ ${GOALS.p99Ms}`, worst: worst.p99, pass: worst.p99 <= GOALS.p99Ms },
       flatInStored: {
-        target: `max/min rate ≤ ${GOALS.flatness}`,
-        ratio: flatness,
-        pass: flatness <= GOALS.flatness,
+        target: `record log rate relative to the floor: max/min over levels ≤ ${GOALS.flatness}`,
+        relativeMaxOverMin: spread(relative),
+        rawMaxOverMin: spread(rates),
+        pass: spread(relative) <= GOALS.flatness,
       },
       journalToFloor: {
         target: `≤ ${GOALS.floorRatio}`,
-        worst: worstRatio,
-        pass: worstRatio <= GOALS.floorRatio,
+        worst: worst.journalRatio,
+        pass: worst.journalRatio <= GOALS.floorRatio,
       },
       recordLogToFloor: { worst: Math.max(...recordLog.map((r) => r.ratioToFloor)) },
-      openMs: { target: `≤ ${GOALS.openMs}`, worst: worstOpen, pass: worstOpen <= GOALS.openMs },
+      openMs: { target: `≤ ${GOALS.openMs}`, worst: worst.open, pass: worst.open <= GOALS.openMs },
     },
   };
   await mkdir(opts.outDir, { recursive: true });

@@ -246,12 +246,13 @@ t.test('login attempts are rate-limited', async (t) => {
 });
 
 t.test('bad requests get clear errors', async (t) => {
-  const r = await fetch(`${url}/api/auth/login`, {
+  const r = await fetch(`${url}/api/devices`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
     body: '{oops',
   });
   t.equal(r.status, 400);
+  t.match(await r.json(), { statusCode: 400, code: 'BAD_REQUEST', message: String });
   const nf = await api<{ code: string }>(url, admin, 'GET', '/api/nothing-here');
   t.equal(nf.status, 404);
   t.equal(nf.body.code, 'NOT_FOUND');
