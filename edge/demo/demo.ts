@@ -17,6 +17,7 @@ const DEMO_SCANS: { text: string; aim?: string }[] = [
 ];
 
 const SCAN_EVERY_MS = 15_000;
+const FIRST_SCAN_MS = 3_000;
 const HEARTBEAT_S = 30;
 
 /**
@@ -63,14 +64,13 @@ export async function startDemo(
     });
     await sim.open();
     let i = 0;
-    timers.push(
-      setInterval(() => {
-        const s = DEMO_SCANS[i++ % DEMO_SCANS.length] as (typeof DEMO_SCANS)[number];
-        sim
-          .scan(s.text, s.aim ? { aim: s.aim } : {})
-          .catch((err: unknown) => dlog.warn({ err }, 'demo serial scan failed'));
-      }, SCAN_EVERY_MS),
-    );
+    const scanNext = () => {
+      const s = DEMO_SCANS[i++ % DEMO_SCANS.length] as (typeof DEMO_SCANS)[number];
+      sim
+        .scan(s.text, s.aim ? { aim: s.aim } : {})
+        .catch((err: unknown) => dlog.warn({ err }, 'demo serial scan failed'));
+    };
+    timers.push(setTimeout(scanNext, FIRST_SCAN_MS), setInterval(scanNext, SCAN_EVERY_MS));
     stops.push(async () => {
       await sim.close().catch(() => undefined);
       await p.kill();
@@ -132,7 +132,7 @@ export async function startDemo(
   );
 
   return async () => {
-    for (const t of timers) clearInterval(t);
+    for (const t of timers) clearTimeout(t);
     for (const s of stops) await s();
   };
 }

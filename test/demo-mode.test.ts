@@ -1,0 +1,48 @@
+import t from 'tap';
+import { api, login, startEdge } from './helpers/edge-process.js';
+import { SseClient } from './helpers/sse-client.js';
+
+// `LINLI_DEMO=1`: simulated devices on the real wire protocols, and the pages served.
+const edge = await startEdge({ LINLI_DEMO: '1', LINLI_LOG_LEVEL: 'info' });
+t.teardown(() => edge.stop());
+
+t.test('serves the landing, kiosk and admin pages', async (t) => {
+  for (const path of ['/', '/kiosk/', '/admin/']) {
+    const r = await fetch(`${edge.httpUrl}${path}`);
+    t.equal(r.status, 200, path);
+    t.match(r.headers.get('content-type'), /text\/html/);
+    t.match(await r.text(), /<div id="app"|<script type="module"/, `${path} is the built app`);
+  }
+  const docs = await fetch(`${edge.httpUrl}/docs/`);
+  t.equal(docs.status, 200, 'OpenAPI UI');
+});
+
+t.test('prints a kiosk pairing link that works', async (t) => {
+  const line = edge.stderr.find((l) => l.includes('kiosk screen:'));
+  const token = /#token=(\S+)/.exec(line ?? '')?.[1];
+  t.ok(token, 'link printed');
+  const r = await api<{ deviceId: string }>(edge.httpUrl, token, 'GET', '/api/kiosk/me');
+  t.equal(r.status, 200);
+  t.equal(r.body.deviceId, 'kiosk-lobby');
+});
+
+t.test('simulated devices are registered and online, and scans flow', async (t) => {
+  const token = await login(edge.httpUrl);
+  const list = await api<{ id: string; online: boolean; transport: string }[]>(
+    edge.httpUrl,
+    token,
+    'GET',
+    '/api/devices',
+  );
+  const byId = new Map(list.body.map((d) => [d.id, d]));
+  t.equal(byId.get('qr-lobby')?.transport, 'serial', 'a serial scanner on a socat pty');
+  t.equal(byId.get('qr-lobby')?.online, true);
+  t.equal(byId.get('qr-wifi')?.transport, 'mqtt', 'a wireless scanner over MQTT');
+  t.equal(byId.get('qr-wifi')?.online, true);
+  t.ok(byId.has('kiosk-lobby'));
+  // The demo scans every 15 s from the serial scanner; wait for one.
+  const sse = await SseClient.connect(`${edge.httpUrl}/api/events`, { authorization: `Bearer ${token}` });
+  t.teardown(() => sse.close());
+  const m = await sse.next((x) => x.event === 'qr.scanned', 20_000);
+  t.match(m.data, { deviceId: /^qr-(lobby|wifi)$/, text: String });
+});
