@@ -97,9 +97,10 @@ t.test('kiosk attract screen: pairs from its link and shows a scan', async (t) =
   t.equal((await text.textContent())?.trim(), '幸福里 3栋2单元 网格 0417');
   await screenshot(page, 'kiosk-scan');
   await sim.scan('https://linli.example/p/badge/x9');
-  await page.waitForFunction(() =>
-    document.querySelector('[data-testid="scan-text"]')?.textContent?.includes('linli.example'),
-  );
+  await page
+    .getByTestId('scan-text')
+    .filter({ hasText: 'linli.example/p/badge/x9' })
+    .waitFor({ timeout: 10_000 });
   await page.close();
 });
 

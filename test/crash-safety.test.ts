@@ -16,7 +16,6 @@ for (let round = 0; round < 3; round++) {
   t.test(`round ${round + 1}: SIGKILL in the middle of a burst`, async (t) => {
     const edge = await startEdge({}, { dataDir });
     const token = await login(edge.httpUrl);
-    let password: string;
     const existing = await api(edge.httpUrl, token, 'GET', '/api/devices/burst');
     if (existing.status === 200) await api(edge.httpUrl, token, 'DELETE', '/api/devices/burst');
     const reg = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
@@ -24,7 +23,7 @@ for (let round = 0; round < 3; round++) {
       type: 'qr-scanner',
       transport: 'mqtt',
     });
-    password = reg.body.password;
+    const password = reg.body.password;
     const sse = await SseClient.connect(`${edge.httpUrl}/api/events`, { authorization: `Bearer ${token}` });
     const c = await mqtt.connectAsync(edge.mqttUrl, {
       username: 'burst',

@@ -91,7 +91,7 @@ export class DeviceRegistry extends EventEmitter<{ added: [DeviceRow]; removed: 
   /** MQTT login check: a registered MQTT device with this password. */
   async verifyMqtt(deviceId: string, password: string): Promise<boolean> {
     const row = this.get(deviceId);
-    if (!row || row.transport !== 'mqtt' || !row.secretHash) return false;
+    if (row?.transport !== 'mqtt' || !row.secretHash) return false;
     return verifyPassword(password, row.secretHash);
   }
 
@@ -99,7 +99,7 @@ export class DeviceRegistry extends EventEmitter<{ added: [DeviceRow]; removed: 
   kioskForToken(token: string): DeviceRow | undefined {
     const id = token.split('.')[0] ?? '';
     const row = this.get(id);
-    if (!row || row.type !== 'kiosk' || !row.secretHash) return undefined;
+    if (row?.type !== 'kiosk' || !row.secretHash) return undefined;
     return row.secretHash === tokenDigest(token) ? row : undefined;
   }
 }
