@@ -11,6 +11,7 @@ import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { STREAMS } from '../cloud-sync/protocol/record.js';
 import { Journal } from '../edge/store/journal.js';
@@ -92,6 +93,11 @@ async function prefill(target: Target, count: number): Promise<void> {
     const base = target.stored();
     await Promise.all(Array.from({ length: n }, (_, i) => target.append(base + i)));
   }
+}
+
+/** After a big prefill, lets the disk's write-back and the garbage collector calm down (1 s per 100k, ≤ 5 s). */
+async function settle(prefilled: number): Promise<void> {
+  await sleep(Math.min(5_000, Math.floor(prefilled / 100)));
 }
 
 /** `total` appends with `concurrency` in flight; latency from call to durable acknowledgement. */
@@ -295,9 +301,11 @@ export async function run(opts: JournalBenchOptions): Promise<object> {
     for (const stored of levels) {
       const j = journalTarget(bare);
       await prefill(j, stored);
+      await settle(stored);
       journal.push(await level(j, commits, join(dataDir, `floor-j-${stored}.bin`), sizes, false));
       const l = logTarget(log);
       await prefill(l, stored);
+      await settle(stored);
       recordLog.push(await level(l, commits, join(dataDir, `floor-l-${stored}.bin`), sizes, true));
     }
     await fillActiveSegment(log, logOpts.dir, SEGMENT_BYTES);

@@ -37,7 +37,11 @@ async function burstAndKill(dir: string, run: string, killAfterMs: number): Prom
       timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     }
   });
+  // A writer that never acknowledges anything is killed too, and the test then fails on it.
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const signal = await exited;
+  clearTimeout(deadline);
+  clearTimeout(timer);
   if (signal !== 'SIGKILL') throw new Error(`writer ended with ${signal ?? 'an exit'} before the kill`);
   // Only whole lines count: a line cut by the kill was never fully printed.
   return text
