@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import type { FastifyServerOptions } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { DeviceEvent } from '../firmware-bridge/device-events.js';
@@ -8,6 +9,7 @@ import { UserService } from './auth/user-service.js';
 import { EDGE_USERNAME, EdgeBroker } from './broker/broker.js';
 import { deviceTopic, EDGE_STATUS_TOPIC } from './broker/topics.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
+import { readTlsFiles } from './crypto/tls-files.js';
 import { DeviceHealth } from './devices/device-health.js';
 import { DeviceIntake } from './devices/device-intake.js';
 import { DeviceRegistry } from './devices/device-registry.js';
@@ -26,6 +28,8 @@ import { packageRoot, packageVersion } from './util/package-root.js';
 export interface RunningEdge {
   httpUrl: string;
   mqttUrl: string;
+  /** Set when TLS is configured. */
+  mqttsUrl?: string;
   /** The first admin's generated password, when LINLI_ADMIN_PASSWORD was not set on an empty store. */
   generatedAdminPassword?: string;
   registry: DeviceRegistry;
@@ -183,9 +187,16 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
     await records.close();
   };
   try {
+    const tls =
+      config.tlsCert && config.tlsKey ? await readTlsFiles(config.tlsCert, config.tlsKey) : undefined;
     const mqttPort = await listening('LINLI_MQTT_PORT', config.mqttPort, () =>
       b.listenTcp(config.mqttPort, config.bind),
     );
+    const mqttsPort = tls
+      ? await listening('LINLI_MQTTS_PORT', config.mqttsPort, () =>
+          b.listenTcp(config.mqttsPort, config.bind, tls),
+        )
+      : undefined;
     app = await buildApp(
       {
         config,
@@ -200,7 +211,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
         broker: b,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },
-      { forceCloseConnections: true },
+      { forceCloseConnections: true, ...(tls ? { https: tls } : {}) } as FastifyServerOptions,
     );
     const httpApp = app;
     await listening('LINLI_HTTP_PORT', config.httpPort, () =>
@@ -238,8 +249,9 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
 
     for (const d of registry.list()) await drivers.add(d);
     return {
-      httpUrl: `http://${host}:${httpPort}`,
+      httpUrl: `${tls ? 'https' : 'http'}://${host}:${httpPort}`,
       mqttUrl: `mqtt://${host}:${mqttPort}`,
+      ...(mqttsPort !== undefined ? { mqttsUrl: `mqtts://${host}:${mqttsPort}` } : {}),
       ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
       registry,
       records,

@@ -30,7 +30,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       );
     }
     if (config.demo) stopDemo = await startDemo(edge, config, log);
-    process.stdout.write(`linli-edge ready http=${edge.httpUrl} mqtt=${edge.mqttUrl}\n`);
+    process.stdout.write(
+      `linli-edge ready http=${edge.httpUrl} mqtt=${edge.mqttUrl}${edge.mqttsUrl ? ` mqtts=${edge.mqttsUrl}` : ''}\n`,
+    );
     const running = edge;
     let stopping = false;
     const stop = (signal: string) => {

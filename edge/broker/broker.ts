@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -150,11 +151,18 @@ export class EdgeBroker {
     return true;
   }
 
-  /** Listens for MQTT over TCP with Nagle off on every socket; resolves with the bound port. */
-  async listenTcp(port: number, host: string): Promise<number> {
-    const server = createServer({ noDelay: true }, (socket: Socket) => {
-      this.instance.handle(socket);
-    });
+  /**
+   * Listens for MQTT over TCP — or over TLS when `tls` holds a certificate and key — with Nagle
+   * off on every socket; resolves with the bound port.
+   */
+  async listenTcp(port: number, host: string, tls?: { cert: Buffer; key: Buffer }): Promise<number> {
+    const server = tls
+      ? createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true, minVersion: 'TLSv1.2' }, (socket) => {
+          this.instance.handle(socket);
+        })
+      : createServer({ noDelay: true }, (socket: Socket) => {
+          this.instance.handle(socket);
+        });
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

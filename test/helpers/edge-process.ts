@@ -12,6 +12,8 @@ export interface EdgeProcess {
   httpUrl: string;
   mqttUrl: string;
   mqttPort: number;
+  /** Set when the edge runs with TLS. */
+  mqttsPort?: number;
   dataDir: string;
   stderr: string[];
   /** Resolves with the exit code (or signal name) when the process ends. */
@@ -70,15 +72,19 @@ export async function startEdge(
       reject(new Error(`edge exited (${code}) before ready; stderr:\n${stderr.join('\n')}`));
     });
   });
-  const m = /^linli-edge ready http=(\S+) mqtt=mqtt:\/\/[^:]+:(\d+)$/.exec(ready);
+  const m = /^linli-edge ready http=(\S+) mqtt=mqtt:\/\/[^:]+:(\d+)(?: mqtts=mqtts:\/\/[^:]+:(\d+))?$/.exec(
+    ready,
+  );
   if (!m) throw new Error(`bad ready line: ${ready}`);
   const httpUrl = m[1] as string;
   const mqttPort = Number(m[2]);
+  const mqttsPort = m[3] ? Number(m[3]) : undefined;
   return {
     proc,
     httpUrl,
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     mqttPort,
+    ...(mqttsPort !== undefined ? { mqttsPort } : {}),
     dataDir,
     stderr,
     exited,
