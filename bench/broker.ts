@@ -67,6 +67,8 @@ interface Round {
   brokerCpu: number;
   /** CPU of this (load generator + subscriber) process, as a share of one core. */
   benchCpu: number;
+  /** Broker CPU time per delivered message, in µs: its cost, whatever the load generator managed. */
+  brokerCpuUsPerMsg: number;
 }
 
 async function connectClient(url: string, clientId: string, creds: { username?: string; password?: string }) {
@@ -169,10 +171,12 @@ async function fanIn(
       msgsPerSec: Math.round(total / ((lastAt - t0) / 1000)),
       publishedPerSec: Math.round(total / ((ackedAt - t0) / 1000)),
       latencyMs: summarize(latencies),
+      samples: latencies,
       duplicates,
       missing: total - received,
       brokerCpu: Math.round(((cpu1 - cpu0) / wall) * 100) / 100,
       benchCpu: Math.round(((self.user + self.system) / 1000 / wall) * 100) / 100,
+      brokerCpuUsPerMsg: Math.round(((cpu1 - cpu0) * 1000) / total),
     };
   } finally {
     await Promise.all(publishers.map((c) => c.endAsync().catch(() => undefined)));
@@ -301,16 +305,24 @@ async function heartbeatsCounted(edge: EdgeProcess): Promise<number> {
   return Number(/^linli_device_events_total\{type="heartbeat"\} (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
-function pick(rounds: Round[]) {
-  const rates = rounds.map((r) => r.msgsPerSec);
-  const best = rounds.find((r) => r.msgsPerSec === median(rates)) ?? rounds[0];
-  return { medianMsgsPerSec: median(rates), runs: rates, medianRound: best };
+/** Median rate and CPU cost over rounds; latency percentiles over all rounds' samples together. */
+function pick(rounds: (Round & { samples: number[] })[]) {
+  return {
+    medianMsgsPerSec: median(rounds.map((r) => r.msgsPerSec)),
+    medianBrokerCpuUsPerMsg: median(rounds.map((r) => r.brokerCpuUsPerMsg)),
+    latencyMs: summarize(rounds.flatMap((r) => r.samples)),
+    rounds: rounds.map(({ latencyMs, samples: _, target: __, ...r }) => ({
+      ...r,
+      p50Ms: latencyMs.p50Ms,
+      p99Ms: latencyMs.p99Ms,
+    })),
+  };
 }
 
 export async function run(opts: { quick: boolean; outDir: string }): Promise<object> {
   requireBuiltDaemon();
   const perClient = opts.quick ? 200 : 1000;
-  const roundsEach = opts.quick ? 1 : 3;
+  const roundsEach = opts.quick ? 2 : 5;
   const unloaded = opts.quick ? 200 : 1000;
   const dir = await tempDir('linli-bench-broker-');
   const mosq = await startMosquitto(dir);
@@ -336,13 +348,14 @@ export async function run(opts: { quick: boolean; outDir: string }): Promise<obj
     };
     const first = ids[0] as string;
 
-    // Warm both up (JIT, connection set-up paths) with a short round that is not counted.
-    await fanIn(edgeTarget, ids, 50, WINDOW, 'warm');
-    await fanIn(mosqTarget, ids, 50, WINDOW, 'warm');
+    // Warm both up (JIT of this process and of the daemon, heaps grown) with a full round each,
+    // not counted: without it the first round ran at half the rate of later ones.
+    await fanIn(edgeTarget, ids, perClient, WINDOW, 'warm');
+    await fanIn(mosqTarget, ids, perClient, WINDOW, 'warm');
     const counted0 = await heartbeatsCounted(edge);
 
-    const edgeRounds: Round[] = [];
-    const mosqRounds: Round[] = [];
+    const edgeRounds: (Round & { samples: number[] })[] = [];
+    const mosqRounds: (Round & { samples: number[] })[] = [];
     for (let r = 0; r < roundsEach; r++) {
       edgeRounds.push(await fanIn(edgeTarget, ids, perClient, WINDOW, `e${r}`));
       mosqRounds.push(await fanIn(mosqTarget, ids, perClient, WINDOW, `m${r}`));
@@ -353,6 +366,7 @@ export async function run(opts: { quick: boolean; outDir: string }): Promise<obj
 
     const e = pick(edgeRounds);
     const m = pick(mosqRounds);
+    const heartbeatsSent = perClient * CLIENTS * roundsEach;
     const report = {
       bench: 'broker',
       at: new Date().toISOString(),
@@ -370,9 +384,11 @@ export async function run(opts: { quick: boolean; outDir: string }): Promise<obj
       clients: CLIENTS,
       window: WINDOW,
       perClient,
-      edge: { ...e, heartbeatsCountedByEdge: counted, heartbeatsSent: perClient * CLIENTS * roundsEach },
+      edge: { ...e, heartbeatsCountedByEdge: counted, heartbeatsSent },
       mosquitto: m,
       ratioEdgeToMosquitto: Math.round((e.medianMsgsPerSec / m.medianMsgsPerSec) * 100) / 100,
+      cpuPerMsgEdgeToMosquitto:
+        Math.round((e.medianBrokerCpuUsPerMsg / m.medianBrokerCpuUsPerMsg) * 100) / 100,
       unloaded: { messages: unloaded, edge: edgeUnloaded, mosquitto: mosqUnloaded },
       memoryMB: {
         edge: { rss: await rssMB(edge.pid), peak: await rssMB(edge.pid, 'VmHWM') },
