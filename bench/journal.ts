@@ -8,7 +8,7 @@
  *   node --import tsx bench/journal.ts [--quick]
  */
 import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -281,6 +281,7 @@ export async function run(opts: JournalBenchOptions): Promise<object> {
   const sizes: Sizes = opts.quick
     ? { sample: 10_000, repeats: 3, serialSample: 300 }
     : { sample: 15_000, repeats: 5, serialSample: 1_000 };
+  const loadAvgAtStart = loadavg().map((v) => Math.round(v * 100) / 100);
   const dataDir = join(opts.outDir, 'journal-bench.tmp');
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
@@ -329,7 +330,14 @@ export async function run(opts: JournalBenchOptions): Promise<object> {
     bench: 'journal',
     at: new Date().toISOString(),
     quick: opts.quick,
-    machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+    machine: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: cpus().length,
+      loadAvgAtStart,
+      loadAvgAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
+    },
     note:
       'recordLog: RecordLog.append (envelope, UUIDv7, JSON, journal); journal: Journal.append of ready ' +
       'record-sized payloads. floor: the same commits replayed as raw write+fdatasync on the same disk.',

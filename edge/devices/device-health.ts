@@ -1,18 +1,15 @@
 import { EventEmitter } from 'node:events';
-import type { DeviceCounters, DeviceStatusEvent } from '../api/types.js';
+import type { DeviceStatusEvent, DeviceView } from '../api/types.js';
 import type { DeviceRow } from '../state/edge-state.js';
 
-/** Runtime health of one device (in memory; status changes also become `device` records). */
-export interface DeviceHealthState {
-  online: boolean;
-  lastSeen: string | null;
-  offlineReason?: string;
-  counters: DeviceCounters;
-  /** Announced heartbeat interval (s). Set: the device is supervised by heartbeat. */
-  hb?: number;
-  fw?: string;
-  battery?: number;
-}
+/**
+ * Runtime health of one device, as the API shows it (in memory; status changes also become
+ * `device` records). A set `hb` means the device is supervised by heartbeat.
+ */
+export type DeviceHealthState = Pick<
+  DeviceView,
+  'online' | 'lastSeen' | 'offlineReason' | 'counters' | 'hb' | 'fw' | 'battery'
+>;
 
 export interface HealthOptions {
   /** Intervals a device may miss before it is marked offline (default 3). */
