@@ -28,6 +28,7 @@ import {
   type Latency,
   login,
   machine,
+  machineCpuMs,
   median,
   noDelay,
   registerMqttDevices,
@@ -67,6 +68,10 @@ interface Round {
   brokerCpu: number;
   /** CPU of this (load generator + subscriber) process, as a share of one core. */
   benchCpu: number;
+  /** CPU the rest of the machine used during the round (other processes, interrupts), in cores. */
+  otherCpu: number;
+  /** CPU stolen by the hypervisor during the round, in cores. */
+  stealCpu: number;
   /** Broker CPU time per delivered message, in µs: its cost, whatever the load generator managed. */
   brokerCpuUsPerMsg: number;
 }
@@ -93,7 +98,7 @@ async function fanIn(
   perClient: number,
   window: number,
   tag: string,
-): Promise<Round> {
+): Promise<Round & { samples: number[] }> {
   const total = ids.length * perClient;
   const index = new Map(ids.map((id, i) => [`linli/v1/dev/${id}/evt`, i]));
   const sent = ids.map(() => new Float64Array(perClient));
@@ -121,7 +126,7 @@ async function fanIn(
         return;
       }
       seen[seq] = 1;
-      latencies.push(at - (sent[d] as Float64Array)[seq]!);
+      latencies.push(at - ((sent[d] as Float64Array)[seq] as number));
       lastAt = at;
       if (++received === total) allIn?.();
     });
@@ -129,6 +134,7 @@ async function fanIn(
     for (const id of ids) publishers.push(await connectClient(target.url, id, target.device(id)));
 
     const cpu0 = await cpuMs(target.pid);
+    const all0 = await machineCpuMs();
     const self0 = process.cpuUsage();
     const t0 = performance.now();
     let ackedAt = 0;
@@ -163,7 +169,10 @@ async function fanIn(
     }
     const wall = performance.now() - t0;
     const cpu1 = await cpuMs(target.pid);
+    const all1 = await machineCpuMs();
     const self = process.cpuUsage(self0);
+    const selfMs = (self.user + self.system) / 1000;
+    const cores = (ms: number) => Math.round((ms / wall) * 100) / 100;
     await sleep(200); // late duplicates
     return {
       target: target.name,
@@ -174,8 +183,10 @@ async function fanIn(
       samples: latencies,
       duplicates,
       missing: total - received,
-      brokerCpu: Math.round(((cpu1 - cpu0) / wall) * 100) / 100,
-      benchCpu: Math.round(((self.user + self.system) / 1000 / wall) * 100) / 100,
+      brokerCpu: cores(cpu1 - cpu0),
+      benchCpu: cores(selfMs),
+      otherCpu: cores(Math.max(0, all1.busy - all0.busy - (cpu1 - cpu0) - selfMs)),
+      stealCpu: cores(all1.steal - all0.steal),
       brokerCpuUsPerMsg: Math.round(((cpu1 - cpu0) * 1000) / total),
     };
   } finally {

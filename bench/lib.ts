@@ -115,6 +115,16 @@ export async function cpuMs(pid: number): Promise<number> {
   return (ticks * 1000) / hz;
 }
 
+/** Machine-wide CPU counters from /proc/stat, in ms: busy (not idle or iowait) and steal. */
+export async function machineCpuMs(): Promise<{ busy: number; steal: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0] ?? '';
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const steal = v[7] ?? 0;
+  return { busy: ((total - idle - steal) * 1000) / 100, steal: (steal * 1000) / 100 };
+}
+
 /** A free TCP port on 127.0.0.1 (for a peer that needs its port in a config file). */
 export async function freePort(): Promise<number> {
   const server = createServer();

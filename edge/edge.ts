@@ -1,21 +1,21 @@
 import { mkdir } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
-import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { DeviceEvent } from '../firmware-bridge/device-events.js';
 import { UserService } from './auth/user-service.js';
-import { EDGE_USERNAME, EdgeBroker } from './broker/broker.js';
-import { deviceTopic, EDGE_STATUS_TOPIC } from './broker/topics.js';
+import { EdgeBroker } from './broker/broker.js';
+import { EdgeStatusClient } from './broker/edge-status-client.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
 import { readTlsFiles } from './crypto/tls-files.js';
+import { brokerDriverSink } from './devices/broker-driver-sink.js';
 import { DeviceHealth } from './devices/device-health.js';
 import { DeviceIntake } from './devices/device-intake.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { qrScanHandler } from './devices/qr-scan-handler.js';
-import { type DriverSink, SerialDrivers } from './devices/serial-drivers.js';
+import { SerialDrivers } from './devices/serial-drivers.js';
 import { EventBus } from './events/event-bus.js';
+import { feedScreens } from './events/screen-feed.js';
 import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
@@ -106,22 +106,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   const b = broker;
   await b.start();
 
-  // Bus → screens and records.
-  bus.on('device.event', ({ deviceId, event }) => {
-    if (event.type !== 'qr.scanned') sse.publish(event.type, { ...event, deviceId });
-  });
-  bus.on('qr.scanned', (view) => sse.publish('qr.scanned', view));
-  health.on('status', (s) => {
-    sse.publish('device.status', s);
-    bus.emit('device.status', s);
-    records
-      .append('device', 'device.status', {
-        deviceId: s.deviceId,
-        online: s.online,
-        ...(s.offlineReason ? { reason: s.offlineReason } : {}),
-      })
-      .catch((err: unknown) => log.error({ err, deviceId: s.deviceId }, 'device status record failed'));
-  });
+  feedScreens(bus, health, sse, records, log);
 
   const intake = new DeviceIntake(registry, health, bus, log.child({ part: 'intake' }), {
     accepted: (type) => m.deviceEvents.inc({ type }),
@@ -130,27 +115,12 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   intake.on('qr.scanned', qrScanHandler(records, bus) as (id: string, e: DeviceEvent) => Promise<void>);
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
 
-  // Devices the edge drives itself report through the broker, exactly like wireless ones.
-  const sink: DriverSink = {
-    event: (deviceId, event) => {
-      b.publish(deviceTopic(deviceId, 'evt'), JSON.stringify(event), { qos: 1 }).catch((err: unknown) =>
-        log.error({ err, deviceId }, 'publishing a driver event failed'),
-      );
-    },
-    link: (deviceId, s) => {
-      health.reportLink(deviceId, s.online, s.reason);
-      const status = { online: s.online, ts: new Date().toISOString() };
-      b.publish(deviceTopic(deviceId, 'status'), JSON.stringify(status), { retain: true, qos: 1 }).catch(
-        (err: unknown) => log.error({ err, deviceId }, 'publishing a driver status failed'),
-      );
-      if (!s.online) log.warn({ deviceId, reason: s.reason }, 'device link down');
-    },
-    malformed: (deviceId, reason) => {
-      health.countError(deviceId);
-      m.payloadsRejected.inc({ reason: `wire-${reason}` });
-      log.warn({ deviceId, reason }, 'malformed input from device dropped');
-    },
-  };
+  const sink = brokerDriverSink(
+    b,
+    health,
+    (reason) => m.payloadsRejected.inc({ reason: `wire-${reason}` }),
+    log,
+  );
   const drivers = new SerialDrivers(
     sink,
     { backoffMs: config.serialBackoffMs, backoffMaxMs: config.serialBackoffMaxMs },
@@ -169,19 +139,11 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
 
   // Listeners: a busy port fails here, before anything is announced.
   let app: TypedApp | undefined;
-  let edgeClient: MqttClient | undefined;
+  const statusClient = new EdgeStatusClient(b, { house: config.houseId, version });
   const stopAll = async () => {
     health.stop();
     await drivers.stopAll();
-    if (edgeClient) {
-      await edgeClient
-        .publishAsync(EDGE_STATUS_TOPIC, JSON.stringify({ online: false, house: config.houseId, version }), {
-          retain: true,
-          qos: 1,
-        })
-        .catch(() => undefined);
-      await edgeClient.endAsync().catch(() => undefined);
-    }
+    await statusClient.stop();
     await app?.close();
     await b.stop();
     await records.close();
@@ -221,31 +183,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
     const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
     const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
 
-    // The edge's own client: its retained status with a last will, and a self-check of the listener.
-    edgeClient = await mqtt.connectAsync(`mqtt://${host}:${mqttPort}`, {
-      username: EDGE_USERNAME,
-      password: b.edgeSecret,
-      clientId: `linli-edge-${config.houseId}`.slice(0, 64),
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      will: {
-        topic: EDGE_STATUS_TOPIC,
-        payload: Buffer.from(JSON.stringify({ online: false, house: config.houseId, version })),
-        retain: true,
-        qos: 1,
-      },
-    });
-    const noDelay = (c: MqttClient) => (c.stream as Partial<Socket>).setNoDelay?.(true);
-    noDelay(edgeClient);
-    edgeClient.on('connect', () => edgeClient && noDelay(edgeClient));
-    await edgeClient.publishAsync(
-      EDGE_STATUS_TOPIC,
-      JSON.stringify({ online: true, house: config.houseId, version }),
-      {
-        retain: true,
-        qos: 1,
-      },
-    );
+    await statusClient.start(`mqtt://${host}:${mqttPort}`);
 
     for (const d of registry.list()) await drivers.add(d);
     return {
