@@ -9,6 +9,7 @@ import { EdgeStatusClient } from './broker/edge-status-client.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
 import { readTlsFiles } from './crypto/tls-files.js';
 import { brokerDriverSink } from './devices/broker-driver-sink.js';
+import { CounterRollup } from './devices/counter-rollup.js';
 import { DeviceHealth } from './devices/device-health.js';
 import { DeviceIntake } from './devices/device-intake.js';
 import { DeviceRegistry } from './devices/device-registry.js';
@@ -136,13 +137,22 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   });
   for (const d of registry.list()) health.track(d);
   health.start();
+  const rollup = new CounterRollup(
+    health,
+    () => registry.list().map((d) => d.id),
+    (r) => records.append('device', 'device.counters', r),
+    config.deviceCountersMs,
+  );
+  rollup.start();
 
   // Listeners: a busy port fails here, before anything is announced.
   let app: TypedApp | undefined;
   const statusClient = new EdgeStatusClient(b, { house: config.houseId, version });
   const stopAll = async () => {
     health.stop();
+    rollup.stop();
     await drivers.stopAll();
+    await rollup.flush().catch((err: unknown) => log.error({ err }, 'writing device counters failed'));
     await statusClient.stop();
     await app?.close();
     await b.stop();

@@ -123,7 +123,16 @@ t.test('the scans are records on disk, in the envelope of DESIGN.md', async (t) 
   });
   t.teardown(() => log.close());
   const scans = [];
-  for await (const { record } of log.read(1)) if (record.stream === 'service') scans.push(record);
+  const counters = [];
+  for await (const { record } of log.read(1)) {
+    if (record.stream === 'service') scans.push(record);
+    if (record.type === 'device.counters') counters.push(record.body);
+  }
+  t.match(
+    counters,
+    [{ deviceId: 'qr-1', events: 4, errors: 1, reconnects: 1 }],
+    'counters rolled up into the device stream at stop',
+  );
   t.equal(scans.length, 4);
   t.match(scans[0], {
     id: recordId,

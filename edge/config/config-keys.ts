@@ -150,6 +150,13 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     doc: 'longest retry delay for a missing serial port',
   },
   {
+    env: 'LINLI_DEVICE_COUNTERS_MS',
+    field: 'deviceCountersMs',
+    kind: MS(1000, 86_400_000),
+    def: '3600000',
+    doc: 'window of the per-device counter records in the `device` stream (hourly)',
+  },
+  {
     env: 'LINLI_SSE_KEEPALIVE_MS',
     field: 'sseKeepaliveMs',
     kind: MS(100, 600_000),

@@ -25,6 +25,7 @@ export interface EdgeConfig {
   heartbeatScaleMs: number;
   serialBackoffMs: number;
   serialBackoffMaxMs: number;
+  deviceCountersMs: number;
   sseKeepaliveMs: number;
   sseReplay: number;
   loginMaxPerMinute: number;
