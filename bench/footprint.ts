@@ -21,6 +21,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { STREAMS, type Stream } from '../cloud-sync/protocol/record.js';
 import { DurableFileAdapter } from '../edge/store/durable-file-adapter.js';
@@ -33,6 +34,7 @@ import {
   machine,
   median,
   noDelay,
+  packageRoot,
   registerMqttDevices,
   requireBuiltDaemon,
   rssMB,
@@ -49,6 +51,25 @@ const IN_FLIGHT = 1000;
 const GOALS = { rssMB: 100, readyMs: 2000 };
 /** The daemon's default house: the records must be its own. */
 const HOUSE = 'demo-house';
+
+/** Young generation of 2 MB semi-spaces instead of V8's default (up to 16 MB each on 64-bit). */
+const SMALL_SEMI_SPACE = '--max-semi-space-size=2';
+/** The daemon's largest dependencies, measured one by one. */
+const HEAVY_MODULES = [
+  'fastify',
+  '@fastify/swagger',
+  '@fastify/swagger-ui',
+  '@fastify/static',
+  'aedes',
+  'mqtt',
+  'ws',
+  'pino',
+  'prom-client',
+  'typebox',
+  'serialport',
+  'lowdb',
+  'qrcode',
+];
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
@@ -69,6 +90,59 @@ async function bareNode(): Promise<number> {
   });
   await new Promise((resolve) => child.once('exit', resolve));
   return at - t0;
+}
+
+/** Imports `spec` (nothing when null) in a bare Node process; import time, RSS and heap after a full GC. */
+function importIn(spec: string | null): Promise<{ ms: number; rss: number; heap: number }> {
+  const code = [
+    'const t0 = performance.now();',
+    spec === null ? '' : `await import(${JSON.stringify(spec)});`,
+    'const ms = performance.now() - t0;',
+    'globalThis.gc(); globalThis.gc();',
+    'const m = process.memoryUsage();',
+    'process.stdout.write(JSON.stringify({ ms, rss: m.rss, heap: m.heapUsed }));',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
+      cwd: packageRoot(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (exitCode) => {
+      if (exitCode === 0) resolve(JSON.parse(out));
+      else reject(new Error(`importing ${spec ?? '(nothing)'} failed: ${err.trim()}`));
+    });
+  });
+}
+
+/**
+ * What loading each of the daemon's big dependencies costs on its own in a bare Node process (import
+ * time; RSS and V8 heap used after a full GC, above a process that imports nothing), and the whole
+ * daemon's code (its entry module imported, not started): where idle memory and start-up time go
+ * before the daemon has done anything.
+ */
+async function moduleCosts() {
+  const base = await importIn(null);
+  const specs = [...HEAVY_MODULES, pathToFileURL(join(packageRoot(), 'dist', 'edge', 'main.js')).href];
+  const out: { module: string; importMs: number; rssMB: number; heapUsedMB: number }[] = [];
+  for (const spec of specs) {
+    const m = await importIn(spec);
+    out.push({
+      module: spec.startsWith('file:') ? 'dist/edge/main.js (all of the daemon)' : spec,
+      importMs: Math.round(m.ms),
+      rssMB: r1((m.rss - base.rss) / 2 ** 20),
+      heapUsedMB: r1((m.heap - base.heap) / 2 ** 20),
+    });
+  }
+  return { bareNode: { rssMB: r1(base.rss / 2 ** 20), heapUsedMB: r1(base.heap / 2 ** 20) }, modules: out };
 }
 
 /** `journal opened` from the daemon's info log: its own measure of the record log open. */
@@ -170,20 +244,42 @@ async function rewindCheckpoint(opts: RecordLogOptions): Promise<number> {
   return last - from + 1;
 }
 
+/** The daemon's own view of its memory, from its Prometheus metrics (prom-client defaults), in MB. */
+async function heapOf(edge: EdgeProcess) {
+  const text = await (await fetch(`${edge.httpUrl}/metrics`)).text();
+  const mb = (name: string) =>
+    r1(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return {
+    heapTotal: mb('linli_process_nodejs_heap_size_total_bytes'),
+    heapUsed: mb('linli_process_nodejs_heap_size_used_bytes'),
+    newSpaceTotal: mb('linli_process_nodejs_heap_space_size_total_bytes\\{space="new"\\}'),
+    external: mb('linli_process_nodejs_external_memory_bytes'),
+  };
+}
+
 async function memory(dir: string) {
   const dataDir = join(dir, 'mem-data');
   let edge = await startEdge(dataDir);
   let client: mqtt.MqttClient[] = [];
   try {
+    await sleep(IDLE_MS);
+    const noDevices = await rssMB(edge.pid);
     const token = await login(edge.httpUrl);
     const passwords = await registerMqttDevices(edge.httpUrl, token, 'help-btn', DEVICES);
     await sleep(IDLE_MS);
     const afterRegistering = await rssMB(edge.pid);
     await stopped(edge, 'memory');
 
+    // The same store under a smaller young generation: what a V8 flag alone would buy.
+    edge = await startEdge(dataDir, { NODE_OPTIONS: SMALL_SEMI_SPACE });
+    await sleep(IDLE_MS);
+    const smallSemiSpace = { rss: await rssMB(edge.pid), ...(await heapOf(edge)) };
+    await stopped(edge, 'memory');
+
     edge = await startEdge(dataDir);
     await sleep(IDLE_MS);
     const afterRestart = await rssMB(edge.pid);
+    const heap = await heapOf(edge);
 
     for (const [id, password] of passwords) {
       const c = await mqtt.connectAsync(edge.mqttUrl, {
@@ -204,7 +300,15 @@ async function memory(dir: string) {
     return {
       devices: DEVICES,
       idleMs: IDLE_MS,
-      rssMB: { afterRegistering, afterRestart, with50Connected: connected, peakSinceRestart: peak },
+      rssMB: {
+        noDevices,
+        afterRegistering,
+        afterRestart,
+        with50Connected: connected,
+        peakSinceRestart: peak,
+      },
+      heapMBAfterRestart: heap,
+      withSmallSemiSpace: { nodeOptions: SMALL_SEMI_SPACE, ...smallSemiSpace },
     };
   } finally {
     await Promise.all(client.map((c) => c.endAsync().catch(() => undefined)));
@@ -218,6 +322,7 @@ export async function run(opts: { quick: boolean; outDir: string }): Promise<obj
   const dir = await tempDir('linli-bench-footprint-');
   try {
     const mem = await memory(dir);
+    const costs = await moduleCosts();
 
     const bare: number[] = [];
     for (let i = 0; i < STARTS; i++) bare.push(Math.round(await bareNode()));
@@ -261,6 +366,7 @@ export async function run(opts: { quick: boolean; outDir: string }): Promise<obj
         'afterCrash: seq checkpoint rewound to the start of the active segment before each start. RSS: ' +
         `VmRSS after ${IDLE_MS / 1000} s idle.`,
       memory: mem,
+      moduleCosts: costs,
       startup: {
         records,
         prefill: fill,

@@ -1,7 +1,7 @@
 /**
- * What the benchmarks share: the package root, the built daemon as a real process, a lean SSE
- * reader that timestamps each event on arrival, latency summaries, RSS from /proc, machine facts
- * and result files. Everything listens on 127.0.0.1 only.
+ * What the benchmarks share: the package root, the built daemon as a real process and an SSE
+ * client (the test suite's own harness, re-exported), latency summaries, RSS from /proc, machine
+ * facts and result files. Everything listens on 127.0.0.1 only.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,10 +16,17 @@ import { pathToFileURL } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { percentile } from '../edge/store/latency-window.js';
 import { packageRoot } from '../edge/util/package-root.js';
+import { api, type EdgeProcess, startEdge as startEdgeProcess } from '../test/helpers/edge-process.js';
 
+export {
+  ADMIN_PASSWORD,
+  api,
+  type EdgeProcess,
+  login,
+  requireBuiltDaemon,
+} from '../test/helpers/edge-process.js';
+export { SseClient, type SseMessage } from '../test/helpers/sse-client.js';
 export { packageRoot };
-
-export const ADMIN_PASSWORD = 'bench-admin-password';
 
 /** Where results go: `<root>/bench/results`, from source or from dist/. */
 export function resultsDir(): string {
@@ -145,133 +152,13 @@ export function noDelay(client: MqttClient): void {
   client.on('connect', set);
 }
 
-export interface EdgeProcess {
-  proc: ChildProcess;
-  pid: number;
-  httpUrl: string;
-  mqttUrl: string;
-  mqttPort: number;
-  dataDir: string;
-  /** From just before spawn() to the ready line on stdout, in ms. */
-  readyMs: number;
-  stderr: string[];
-  exited: Promise<number | string>;
-  stop(): Promise<number | string>;
-}
-
-/** Fails with a clear message when the daemon has not been built. */
-export function requireBuiltDaemon(): string {
-  const root = packageRoot();
-  if (!existsSync(join(root, 'dist', 'edge', 'main.js'))) {
-    throw new Error(
-      `the daemon is not built (${join(root, 'dist/edge/main.js')} missing): run npm run build`,
-    );
-  }
-  return join(root, 'bin', 'linli-edge.js');
-}
-
-/**
- * Spawns the built daemon (`node bin/linli-edge.js`) on free ports bound to 127.0.0.1 and waits
- * for its ready line. The key file lives next to (never inside) the data dir.
- */
-export async function startEdge(
+/** Starts the built daemon on `dataDir` (free ports, 127.0.0.1): the test suite's own harness. */
+export function startEdge(
   dataDir: string,
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<EdgeProcess> {
-  const bin = requireBuiltDaemon();
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, [bin], {
-    cwd: packageRoot(),
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      LINLI_DATA_DIR: dataDir,
-      LINLI_KEY_FILE: `${dataDir}.key`,
-      LINLI_HTTP_PORT: '0',
-      LINLI_MQTT_PORT: '0',
-      LINLI_BIND: '127.0.0.1',
-      LINLI_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      LINLI_LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr: string[] = [];
-  createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
-    if (stderr.length < 2000) stderr.push(l);
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
-  );
-  let readyAt = 0;
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`edge not ready in ${timeoutMs} ms; stderr:\n${stderr.join('\n')}`));
-    }, timeoutMs);
-    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-      if (l.startsWith('linli-edge ready ')) {
-        readyAt = performance.now();
-        clearTimeout(timer);
-        resolve(l);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`edge exited (${code}) before ready; stderr:\n${stderr.join('\n')}`));
-    });
-  });
-  const m = /^linli-edge ready http=(\S+) mqtt=mqtt:\/\/[^:]+:(\d+)$/.exec(line);
-  if (!m) throw new Error(`bad ready line: ${line}`);
-  const mqttPort = Number(m[2]);
-  return {
-    proc,
-    pid: proc.pid ?? 0,
-    httpUrl: m[1] as string,
-    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
-    mqttPort,
-    dataDir,
-    readyMs: readyAt - t0,
-    stderr,
-    exited,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
-}
-
-export async function login(httpUrl: string, username = 'admin', password = ADMIN_PASSWORD): Promise<string> {
-  const res = await fetch(`${httpUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
-export async function api<T = unknown>(
-  httpUrl: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${httpUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  return startEdgeProcess(env, { dataDir, timeoutMs });
 }
 
 /** Registers `count` MQTT help buttons `prefix-000`…; resolves with id → one-time password. */
@@ -295,76 +182,6 @@ export async function registerMqttDevices(
     out.set(id, r.body.password);
   }
   return out;
-}
-
-export interface SseEvent {
-  event: string;
-  data: unknown;
-  /** performance.now() when the block holding it was read from the socket. */
-  at: number;
-}
-
-/** A lean SSE reader: calls `onEvent` for every event, stamped with its arrival time. */
-export class SseReader {
-  private req: http.ClientRequest | undefined;
-  private constructor(private readonly onEvent: (e: SseEvent) => void) {}
-
-  static async connect(url: string, token: string, onEvent: (e: SseEvent) => void): Promise<SseReader> {
-    const r = new SseReader(onEvent);
-    await r.open(url, token);
-    return r;
-  }
-
-  private open(url: string, token: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.req = http.get(
-        url,
-        { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } },
-        (res) => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`SSE ${url}: HTTP ${res.statusCode}`));
-            res.resume();
-            return;
-          }
-          res.socket.setNoDelay(true);
-          res.setEncoding('utf8');
-          let buf = '';
-          res.on('data', (chunk: string) => {
-            const at = performance.now();
-            buf += chunk;
-            let i = buf.indexOf('\n\n');
-            while (i >= 0) {
-              this.parse(buf.slice(0, i), at);
-              buf = buf.slice(i + 2);
-              i = buf.indexOf('\n\n');
-            }
-          });
-          res.on('error', () => undefined);
-          resolve();
-        },
-      );
-      this.req.on('error', reject);
-    });
-  }
-
-  private parse(block: string, at: number): void {
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const k = colon < 0 ? line : line.slice(0, colon);
-      const v = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (k === 'event') event = v;
-      else if (k === 'data') data.push(v);
-    }
-    if (data.length === 0) return;
-    this.onEvent({ event, data: JSON.parse(data.join('\n')), at });
-  }
-
-  close(): void {
-    this.req?.destroy();
-  }
 }
 
 /** Runs a bench's `run()` from the command line: `--quick`, results to `<root>/bench/results`. */

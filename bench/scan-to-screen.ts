@@ -29,8 +29,8 @@ import {
   machine,
   noDelay,
   requireBuiltDaemon,
-  type SseEvent,
-  SseReader,
+  SseClient,
+  type SseMessage,
   startEdge,
   summarize,
   tempDir,
@@ -145,15 +145,19 @@ async function throughDaemon(dir: string, total: number): Promise<EdgeSamples> {
   const sseArrival = new Arrival();
   const mqttAt = new Map<string, number>();
   let online: (() => void) | undefined;
-  let sse: SseReader | undefined;
+  let sse: SseClient | undefined;
   let watcher: mqtt.MqttClient | undefined;
   try {
     const token = await login(edge.httpUrl);
-    sse = await SseReader.connect(`${edge.httpUrl}/api/events`, token, (e: SseEvent) => {
-      const d = e.data as { deviceId?: string; text?: string; online?: boolean };
-      if (e.event === 'qr.scanned' && d.text !== undefined) sseArrival.hit(d.text, e.at);
-      else if (e.event === 'device.status' && d.deviceId === DEVICE && d.online === true) online?.();
-    });
+    sse = await SseClient.connect(
+      `${edge.httpUrl}/api/events`,
+      { authorization: `Bearer ${token}` },
+      (e: SseMessage) => {
+        const d = e.data as { deviceId?: string; text?: string; online?: boolean };
+        if (e.event === 'qr.scanned' && d.text !== undefined) sseArrival.hit(d.text, e.at);
+        else if (e.event === 'device.status' && d.deviceId === DEVICE && d.online === true) online?.();
+      },
+    );
     watcher = await mqtt.connectAsync(edge.mqttUrl, {
       username: 'user:admin',
       password: ADMIN_PASSWORD,

@@ -142,6 +142,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
     () => registry.list().map((d) => d.id),
     (r) => records.append('device', 'device.counters', r),
     config.deviceCountersMs,
+    (err) => log.error({ err }, 'writing device counters failed'),
   );
   rollup.start();
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ConfigError, EX_CONFIG, loadConfig } from './config/config.js';
 import { loadOrCreateKey } from './crypto/key-file.js';
 import { startDemo } from './demo/demo.js';
@@ -12,65 +13,80 @@ const STOP_DEADLINE_MS = 4500;
  * on stdout and stops on SIGTERM/SIGINT. Bad config or a busy port: one line on stderr, exit 78.
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let edge: RunningEdge | undefined;
-  let stopDemo: (() => Promise<void>) | undefined;
+  let log: Logger | undefined;
+  let running: { edge: RunningEdge; stopDemo?: () => Promise<void> } | undefined;
+  let stopRequested: string | undefined;
+  // Handlers go in before anything starts: a signal that arrives between the ready line and
+  // their installation would otherwise kill the process without a flush.
+  const onSignal = (signal: string) => {
+    if (stopRequested) return;
+    stopRequested = signal;
+    if (running) stopGracefully(running, signal, log);
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
   try {
     const config = loadConfig(env);
-    const log = createLogger(config.logLevel);
+    log = createLogger(config.logLevel);
     const { created } = await loadOrCreateKey(config.keyFile);
-    if (created)
+    if (created) {
       log.warn(
         { keyFile: config.keyFile },
         'created a new data key: back it up, data encrypted with it is lost without it',
       );
-    edge = await startEdge(config, log);
+    }
+    const edge = await startEdge(config, log);
+    running = { edge };
     if (edge.generatedAdminPassword) {
       process.stderr.write(
         `linli-edge: first admin created: user admin, password ${edge.generatedAdminPassword} (shown once)\n`,
       );
     }
-    if (config.demo) stopDemo = await startDemo(edge, config, log);
+    if (config.demo) running.stopDemo = await startDemo(edge, config, log);
+    if (stopRequested) {
+      stopGracefully(running, stopRequested, log);
+      return;
+    }
     process.stdout.write(
       `linli-edge ready http=${edge.httpUrl} mqtt=${edge.mqttUrl}${edge.mqttsUrl ? ` mqtts=${edge.mqttsUrl}` : ''}\n`,
     );
-    const running = edge;
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      const deadline = setTimeout(() => {
-        log.error('graceful stop took too long; exiting');
-        process.exit(1);
-      }, STOP_DEADLINE_MS);
-      deadline.unref();
-      (async () => {
-        await stopDemo?.();
-        await running.stop();
-      })().then(
-        () => {
-          log.info('stopped');
-          log.flush();
-          process.exitCode = 0;
-          setImmediate(() => process.exit(0));
-        },
-        (err: unknown) => {
-          log.error({ err }, 'stop failed');
-          log.flush();
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`linli-edge: ${err.message}\n`);
-      await edge?.stop().catch(() => undefined);
+      await running?.edge.stop().catch(() => undefined);
       process.exit(EX_CONFIG);
     }
     process.stderr.write(`linli-edge: failed to start: ${(err as Error).message}\n`);
     if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   }
+}
+
+/** Stops taking input, flushes the store, closes ports, exits 0 — or 1 past the deadline. */
+function stopGracefully(
+  running: { edge: RunningEdge; stopDemo?: () => Promise<void> },
+  signal: string,
+  log: Logger | undefined,
+): void {
+  log?.info({ signal }, 'stopping');
+  const deadline = setTimeout(() => {
+    log?.error('graceful stop took too long; exiting');
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  deadline.unref();
+  (async () => {
+    await running.stopDemo?.();
+    await running.edge.stop();
+  })().then(
+    () => {
+      log?.info('stopped');
+      log?.flush();
+      setImmediate(() => process.exit(0));
+    },
+    (err: unknown) => {
+      log?.error({ err }, 'stop failed');
+      log?.flush();
+      process.exit(1);
+    },
+  );
 }

@@ -134,3 +134,10 @@ t.test('without LINLI_ADMIN_PASSWORD the first admin gets a random password, pri
   );
   await again.stop();
 });
+
+t.test('SIGTERM right on the ready line still stops gracefully', async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const edge = await startEdge();
+    t.equal(await edge.stop('SIGTERM'), 0, `cycle ${i + 1}`);
+  }
+});

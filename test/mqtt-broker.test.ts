@@ -298,3 +298,36 @@ t.test('a device goes offline on its will, and after missed heartbeats', async (
   dev = await api(edge.httpUrl, token, 'GET', '/api/devices/btn-a');
   t.equal(dev.body.online, false);
 });
+
+t.test('a device cannot knock another off the broker by reusing its client id', async (t) => {
+  const b = await mqtt.connectAsync(edge.mqttUrl, {
+    username: 'btn-b',
+    password: pwB,
+    clientId: 'shared-id',
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  t.teardown(() => b.endAsync());
+  await t.rejects(
+    mqtt.connectAsync(edge.mqttUrl, {
+      username: 'btn-a',
+      password: pwA,
+      clientId: 'shared-id',
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    }),
+    /Identifier rejected/i,
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  t.ok(b.connected, 'the first holder stays connected');
+  // The same device may take its own session over (a reboot before the broker noticed).
+  const again = await mqtt.connectAsync(edge.mqttUrl, {
+    username: 'btn-b',
+    password: pwB,
+    clientId: 'shared-id',
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  t.ok(again.connected);
+  await again.endAsync();
+});

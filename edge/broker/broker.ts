@@ -73,14 +73,11 @@ export class EdgeBroker {
       maxClientsIdLength: 64,
       authenticate: (client, username, password, done) => {
         this.authenticate(client, username, password).then(
-          (ok) => {
-            if (ok) return done(null, true);
-            const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
-            events.refused({
-              principal: username ?? '(anonymous)',
-              action: 'connect',
-              reason: username ? 'credentials' : 'anonymous',
-            });
+          (refusal) => {
+            if (refusal === null) return done(null, true);
+            const code = refusal === 'client-id-taken' ? 2 : refusal === 'anonymous' ? 5 : 4;
+            const err = Object.assign(new Error(`connection refused: ${refusal}`), { returnCode: code });
+            events.refused({ principal: username ?? '(anonymous)', action: 'connect', reason: refusal });
             done(err as never, false);
           },
           (err: unknown) => {
@@ -130,25 +127,33 @@ export class EdgeBroker {
     this.aedes = aedes;
   }
 
-  private async authenticate(client: Client, username?: string, password?: Buffer): Promise<boolean> {
-    if (!username || !password) return false;
+  /** Decides who a connecting client is; resolves with the refusal reason, or null when let in. */
+  private async authenticate(client: Client, username?: string, password?: Buffer): Promise<string | null> {
+    if (!username || !password) return 'anonymous';
     const pw = password.toString('utf8');
+    let principal: Principal;
     if (username === EDGE_USERNAME) {
       const a = Buffer.from(pw);
       const b = Buffer.from(this.edgeSecret);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) return false;
-      this.principals.set(client, { kind: 'edge' });
-      return true;
-    }
-    if (username.startsWith(USER_PREFIX)) {
+      if (a.length !== b.length || !timingSafeEqual(a, b)) return 'credentials';
+      principal = { kind: 'edge' };
+    } else if (username.startsWith(USER_PREFIX)) {
       const name = username.slice(USER_PREFIX.length);
-      if (!(await this.opts.auth.verifyUser(name, pw))) return false;
-      this.principals.set(client, { kind: 'user', username: name });
-      return true;
+      if (!(await this.opts.auth.verifyUser(name, pw))) return 'credentials';
+      principal = { kind: 'user', username: name };
+    } else {
+      if (!(await this.opts.auth.verifyDevice(username, pw))) return 'credentials';
+      principal = { kind: 'device', deviceId: username };
     }
-    if (!(await this.opts.auth.verifyDevice(username, pw))) return false;
-    this.principals.set(client, { kind: 'device', deviceId: username });
-    return true;
+    // MQTT lets a new connection with the same client id take over the old one: never let one
+    // principal knock another off the broker that way (the same one may reconnect).
+    const holder = (this.aedes as unknown as { clients: Record<string, Client> } | undefined)?.clients[
+      client.id
+    ];
+    const held = holder && holder !== client ? this.principals.get(holder) : undefined;
+    if (held && describe(held) !== describe(principal)) return 'client-id-taken';
+    this.principals.set(client, principal);
+    return null;
   }
 
   /**

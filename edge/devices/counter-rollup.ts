@@ -28,6 +28,7 @@ export class CounterRollup {
     private readonly deviceIds: () => readonly string[],
     private readonly write: (r: CounterRecord) => Promise<unknown>,
     private readonly periodMs: number,
+    private readonly onError: (err: unknown) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.windowStart = now();
@@ -38,7 +39,9 @@ export class CounterRollup {
       const t = this.now();
       const next = Math.floor(t / this.periodMs) * this.periodMs + this.periodMs;
       this.timer = setTimeout(() => {
-        this.flush().finally(schedule);
+        this.flush()
+          .catch((err: unknown) => this.onError(err))
+          .finally(schedule);
       }, next - t);
       this.timer.unref();
     };

@@ -1,0 +1,119 @@
+/**
+ * Runs every benchmark in turn (journal, scan-to-screen, broker, footprint), each writing its JSON
+ * to `<root>/bench/results/`, and prints a short table. `npm run bench` builds first and runs the
+ * compiled file; `--quick` passes through. A bench that fails is reported and the others still run;
+ * the exit code is then 1.
+ *
+ *   npm run bench [-- --quick]        node --import tsx bench/run.ts [--quick]
+ */
+import { performance } from 'node:perf_hooks';
+import { isMain, machine, resultsDir } from './lib.js';
+
+type Run = (opts: { quick: boolean; outDir: string }) => Promise<object>;
+
+const BENCHES: { name: string; load: () => Promise<{ run: Run }> }[] = [
+  // Written separately; a checkout or build without it still runs the others.
+  { name: 'journal', load: () => import('./journal.js') },
+  { name: 'scan-to-screen', load: () => import('./scan-to-screen.js') },
+  { name: 'broker', load: () => import('./broker.js') },
+  { name: 'footprint', load: () => import('./footprint.js') },
+];
+
+interface Goal {
+  target?: string;
+  value?: number;
+  worst?: number;
+  pass?: boolean;
+  [k: string]: unknown;
+}
+
+/** The goal's figure: `value`, else `worst`, else its first number. */
+const figure = (g: Goal): unknown =>
+  g.value ?? g.worst ?? Object.values(g).find((v) => typeof v === 'number');
+
+const fmt = (v: unknown) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v ?? '—'));
+
+/** One line per figure worth a glance, per bench (the JSON holds the rest). */
+function headline(name: string, r: Record<string, unknown>): string[] {
+  const get = (path: string): unknown =>
+    path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r);
+  switch (name) {
+    case 'scan-to-screen':
+      return [
+        `end to end p50/p99/max ms: ${fmt(get('endToEnd.p50Ms'))} / ${fmt(get('endToEnd.p99Ms'))} / ${fmt(get('endToEnd.maxMs'))}`,
+        `floor (pty only)   p50/p99/max ms: ${fmt(get('floor.p50Ms'))} / ${fmt(get('floor.p99Ms'))} / ${fmt(get('floor.maxMs'))}`,
+      ];
+    case 'broker':
+      return [
+        `msgs/s edge ${fmt(get('edge.medianMsgsPerSec'))}, mosquitto ${fmt(get('mosquitto.medianMsgsPerSec'))}, ratio ${fmt(get('ratioEdgeToMosquitto'))}`,
+        `broker CPU µs/msg edge ${fmt(get('edge.medianBrokerCpuUsPerMsg'))}, mosquitto ${fmt(get('mosquitto.medianBrokerCpuUsPerMsg'))}`,
+        `loaded p50/p99 ms edge ${fmt(get('edge.latencyMs.p50Ms'))}/${fmt(get('edge.latencyMs.p99Ms'))}, mosquitto ${fmt(get('mosquitto.latencyMs.p50Ms'))}/${fmt(get('mosquitto.latencyMs.p99Ms'))}`,
+        `unloaded p50/p99 ms edge ${fmt(get('unloaded.edge.p50Ms'))}/${fmt(get('unloaded.edge.p99Ms'))}, mosquitto ${fmt(get('unloaded.mosquitto.p50Ms'))}/${fmt(get('unloaded.mosquitto.p99Ms'))}`,
+      ];
+    case 'footprint':
+      return [
+        `idle RSS MB (50 devices): ${fmt(get('memory.rssMB.afterRestart'))}, with ${fmt(get('memory.withSmallSemiSpace.nodeOptions'))}: ${fmt(get('memory.withSmallSemiSpace.rss'))}`,
+        `ready ms with ${fmt(get('startup.records'))} records: ${((get('startup.withRecords') as { readyMs: number }[] | undefined) ?? []).map((s) => s.readyMs).join(', ')} (empty store ${fmt(get('startup.medianReadyMs.emptyStore'))}, bare node ${fmt(get('startup.medianReadyMs.bareNode'))})`,
+      ];
+    default:
+      return [];
+  }
+}
+
+function goals(r: Record<string, unknown>): string[] {
+  const g = (r.goals ?? {}) as Record<string, Goal>;
+  return Object.entries(g)
+    .filter(([, v]) => typeof v === 'object' && v !== null && 'pass' in v)
+    .map(([k, v]) =>
+      `goal ${k} ${v.target ?? ''}: ${fmt(figure(v))} ${v.pass ? 'met' : 'MISSED'}`.replace(/\s+/g, ' '),
+    );
+}
+
+export async function runAll(quick: boolean): Promise<boolean> {
+  const outDir = resultsDir();
+  const m = machine();
+  process.stdout.write(
+    `linli benchmarks${quick ? ' (quick)' : ''}: ${m.cpus} × ${m.cpuModel}, ${m.memoryMB} MB, ` +
+      `kernel ${m.kernel}, node ${m.node}; results in ${outDir}\n`,
+  );
+  let ok = true;
+  const lines: string[] = [];
+  for (const bench of BENCHES) {
+    const t0 = performance.now();
+    process.stdout.write(`\n▶ ${bench.name} …\n`);
+    let mod: { run: Run };
+    try {
+      mod = await bench.load();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ERR_MODULE_NOT_FOUND'
+          ? `bench/${bench.name}.ts is not there (yet): skipped`
+          : `cannot load: ${(err as Error).message}`;
+      process.stdout.write(`  ${why}\n`);
+      lines.push(`${bench.name}: ${why}`);
+      if (code !== 'ERR_MODULE_NOT_FOUND') ok = false;
+      continue;
+    }
+    try {
+      const report = (await mod.run({ quick, outDir })) as Record<string, unknown>;
+      const s = Math.round((performance.now() - t0) / 100) / 10;
+      lines.push(
+        `${bench.name} (${s} s)`,
+        ...[...headline(bench.name, report), ...goals(report)].map((l) => `  ${l}`),
+      );
+      process.stdout.write(`  done in ${s} s, ${outDir}/${bench.name}.json\n`);
+    } catch (err) {
+      ok = false;
+      process.stdout.write(`  FAILED: ${(err as Error).stack ?? err}\n`);
+      lines.push(`${bench.name}: FAILED: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  return ok;
+}
+
+if (isMain(import.meta.url)) {
+  const ok = await runAll(process.argv.includes('--quick'));
+  process.exitCode = ok ? 0 : 1;
+}
