@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeviceEvent } from '../firmware-bridge/device-events.js';
+import { startAlarms } from './alarms/alarm-wiring.js';
 import { UserService } from './auth/user-service.js';
 import { EdgeBroker } from './broker/broker.js';
 import { EdgeStatusClient } from './broker/edge-status-client.js';
@@ -21,8 +22,9 @@ import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
-import { type EdgeState, emptyEdgeState } from './state/edge-state.js';
+import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
 import { RecordLog } from './store/record-log.js';
+import { SnapshotStore } from './store/snapshot-store.js';
 import { openStateStore } from './store/state-store.js';
 import { packageRoot, packageVersion } from './util/package-root.js';
 
@@ -46,7 +48,9 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   const startedAt = Date.now();
   const version = packageVersion();
   await mkdir(config.dataDir, { recursive: true });
-  const state = await openStateStore<EdgeState>(join(config.dataDir, 'state.json'), emptyEdgeState());
+  const state = await openStateStore<EdgeState>(join(config.dataDir, 'state.json'), emptyEdgeState(), {
+    migrations: EDGE_STATE_MIGRATIONS,
+  });
   const users = new UserService(state, config.sessionHours * 3600_000);
   const generatedAdminPassword = await users.ensureFirstAdmin(config.adminPassword);
   const registry = new DeviceRegistry(state);
@@ -109,9 +113,25 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
 
   feedScreens(bus, health, sse, records, log);
 
+  const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));
+  const alarms = await startAlarms({
+    records,
+    snapshots,
+    broker: b,
+    sse,
+    registry,
+    escalateMs: config.alarmEscalateMs,
+    dedupeMs: config.alarmDedupeMs,
+    maxLevel: () => Math.max(0, ...state.data.duty.map((d) => d.level)),
+    log,
+  });
+
   const intake = new DeviceIntake(registry, health, bus, log.child({ part: 'intake' }), {
     accepted: (type) => m.deviceEvents.inc({ type }),
     rejected: (reason) => m.payloadsRejected.inc({ reason }),
+  });
+  intake.on('help.pressed', async (deviceId, e) => {
+    if (e.type === 'help.pressed') await alarms.press(deviceId, e);
   });
   intake.on('qr.scanned', qrScanHandler(records, bus) as (id: string, e: DeviceEvent) => Promise<void>);
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
@@ -152,6 +172,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   const stopAll = async () => {
     health.stop();
     rollup.stop();
+    alarms.stop();
     await drivers.stopAll();
     await rollup.flush().catch((err: unknown) => log.error({ err }, 'writing device counters failed'));
     await statusClient.stop();
@@ -182,6 +203,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
         sse,
         metrics: m,
         broker: b,
+        state,
+        alarms,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },
       { forceCloseConnections: true, ...(tls ? { https: tls } : {}) } as FastifyServerOptions,

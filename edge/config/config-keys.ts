@@ -150,6 +150,20 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     doc: 'longest retry delay for a missing serial port',
   },
   {
+    env: 'LINLI_ALARM_ESCALATE_MS',
+    field: 'alarmEscalateMs',
+    kind: MS(100, 3_600_000),
+    def: '60000',
+    doc: 'an unacknowledged alarm escalates to the next duty level after this long, and again after each',
+  },
+  {
+    env: 'LINLI_ALARM_DEDUPE_MS',
+    field: 'alarmDedupeMs',
+    kind: MS(1000, 86_400_000),
+    def: '600000',
+    doc: 'repeats of one press (same device, boot, seq) within this window are the same alarm',
+  },
+  {
     env: 'LINLI_DEVICE_COUNTERS_MS',
     field: 'deviceCountersMs',
     kind: MS(1000, 86_400_000),

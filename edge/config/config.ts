@@ -26,6 +26,8 @@ export interface EdgeConfig {
   serialBackoffMs: number;
   serialBackoffMaxMs: number;
   deviceCountersMs: number;
+  alarmEscalateMs: number;
+  alarmDedupeMs: number;
   sseKeepaliveMs: number;
   sseReplay: number;
   loginMaxPerMinute: number;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AlarmService } from '../alarms/alarm-service.js';
 import type { UserService } from '../auth/user-service.js';
 import type { EdgeBroker } from '../broker/broker.js';
 import type { EdgeConfig } from '../config/config.js';
@@ -6,6 +7,8 @@ import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+import type { EdgeState } from '../state/edge-state.js';
+import type { StateStore } from '../store/state-store.js';
 
 /** Everything the HTTP app is built from; the composition root (edge/edge.ts) provides it. */
 export interface AppDeps {
@@ -19,6 +22,8 @@ export interface AppDeps {
   sse: SseHub;
   metrics: EdgeMetrics;
   broker: EdgeBroker;
+  state: StateStore<EdgeState>;
+  alarms?: AlarmService;
   /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */
   uiDir?: string;
 }

@@ -8,8 +8,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { installErrorHandler } from './error-handler.js';
+import { alarmRoutes } from './routes/alarm-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
+import { dutyRoutes } from './routes/duty-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
@@ -51,7 +53,16 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  for (const routes of [opsRoutes, authRoutes, deviceRoutes, eventRoutes, kioskRoutes, userRoutes]) {
+  for (const routes of [
+    opsRoutes,
+    authRoutes,
+    deviceRoutes,
+    eventRoutes,
+    kioskRoutes,
+    userRoutes,
+    alarmRoutes,
+    dutyRoutes,
+  ]) {
     await routes(app, deps);
   }
 

@@ -41,13 +41,30 @@ export interface DeviceRow {
   createdAt: string;
 }
 
+/** Someone on the alarm duty roster: level 0 answers first, level 1 if nobody does, and so on. */
+export interface DutyEntry {
+  name: string;
+  phone?: string;
+  level: number;
+  /** Local hours on duty (LINLI_TZ), `HH:MM`; absent: around the clock. `to` < `from` spans midnight. */
+  from?: string;
+  to?: string;
+}
+
 /** Versioned by the state store (edge/store/state-store.ts): migrations live in edge/state/. */
 export interface EdgeState {
   users: UserRow[];
   sessions: SessionRow[];
   devices: DeviceRow[];
+  duty: DutyEntry[];
 }
 
+/** Migrations of the state file: `EDGE_STATE_MIGRATIONS[i]` turns version i+1 into i+2. */
+export const EDGE_STATE_MIGRATIONS = [
+  // v1 → v2: the alarm duty roster (issue 3).
+  (d: unknown) => ({ duty: [], ...(d as object) }),
+];
+
 export function emptyEdgeState(): EdgeState {
-  return { users: [], sessions: [], devices: [] };
+  return { users: [], sessions: [], devices: [], duty: [] };
 }

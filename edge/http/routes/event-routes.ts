@@ -16,7 +16,8 @@ export async function eventRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
       preHandler: requireRole(deps.users, 'staff'),
     },
     async (req, reply) => {
-      streamSse(req, reply, deps.sse, deps.config.sseKeepaliveMs);
+      // Kiosk views are for the public screens; staff get the whole alarm as `alarm`.
+      streamSse(req, reply, deps.sse, deps.config.sseKeepaliveMs, (e) => !e.event.startsWith('kiosk.'));
     },
   );
 }

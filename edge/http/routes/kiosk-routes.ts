@@ -7,7 +7,7 @@ import { streamSse } from '../sse-stream.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What a kiosk screen may see of the house's events. */
-const KIOSK_EVENTS = new Set(['qr.scanned']);
+const KIOSK_EVENTS = new Set(['qr.scanned', 'kiosk.alarm']);
 
 const KioskSession = Type.Object({ deviceId: Type.String(), house: Type.String() });
 
@@ -50,6 +50,36 @@ export async function kioskRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
       preHandler: requireKiosk(registry),
     },
     async (req) => ({ deviceId: req.kiosk?.id ?? '', house: config.houseId }),
+  );
+  app.post(
+    '/api/kiosk/help',
+    {
+      schema: {
+        tags: ['kiosk'],
+        description:
+          "The kiosk's red (sos) or green (service) help button. The screen re-sends with the same `requestId` until it gets an answer: one press, one alarm, answered only once the alarm is on disk.",
+        body: Type.Object(
+          {
+            requestId: Type.String({ pattern: '^[A-Za-z0-9-]{8,64}$' }),
+            key: Type.Union([Type.Literal('sos'), Type.Literal('service')]),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ alarmId: Type.String(), state: Type.String() }), ...errorResponses },
+      },
+      preHandler: requireKiosk(registry),
+    },
+    async (req) => {
+      if (!deps.alarms) throw new LinliError('INTERNAL', 'alarms are not running');
+      const a = await deps.alarms.press(req.kiosk?.id as string, {
+        type: 'help.pressed',
+        ts: new Date().toISOString(),
+        seq: 0,
+        boot: req.body.requestId,
+        key: req.body.key,
+      });
+      return { alarmId: a.id, state: a.state };
+    },
   );
   app.get(
     '/api/kiosk/events',
