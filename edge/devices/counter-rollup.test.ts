@@ -15,6 +15,7 @@ t.test('one record per device and window, with the window deltas; quiet devices 
     () => ['a', 'b'],
     async (r) => out.push(r),
     3600_000,
+    (err) => t.error(err),
     () => now,
   );
   for (let i = 0; i < 5; i++) health.countEvent('a');
