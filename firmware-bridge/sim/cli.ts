@@ -4,12 +4,16 @@
  * A subcommand is one entry in {@link commands}, implemented in its own `<name>-command.ts`.
  */
 
+import { buttonCommand } from './button-command.js';
+import { panelCommand } from './panel-command.js';
 import { qrCommand } from './qr-command.js';
 import { EX_USAGE, type SimCommand, type SimIo, UsageError } from './sim-command.js';
 
 /** The subcommands, by name. */
 export const commands: Readonly<Record<string, SimCommand>> = {
   qr: qrCommand,
+  panel: panelCommand,
+  button: buttonCommand,
 };
 
 function usage(): string {
