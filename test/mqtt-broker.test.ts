@@ -102,12 +102,12 @@ t.test('a device publishes its own events; the edge hears them', async (t) => {
   t.equal(r.code, 0, r.stderr);
   const m = await sse.next((x) => x.event === 'heartbeat');
   t.match(m.data, { deviceId: 'btn-a', seq: 7, ts });
-  const dev = await api<{
-    online: boolean;
-    lastSeen: string;
-    offlineReason: string;
-    counters: { events: number };
-  }>(edge.httpUrl, token, 'GET', '/api/devices/btn-a');
+  type Dev = { online: boolean; lastSeen: string; offlineReason: string; counters: { events: number } };
+  let dev = await api<Dev>(edge.httpUrl, token, 'GET', '/api/devices/btn-a');
+  for (let i = 0; i < 40 && dev.body.online; i++) {
+    await new Promise((r) => setTimeout(r, 50)); // the disconnect may land just after the event
+    dev = await api<Dev>(edge.httpUrl, token, 'GET', '/api/devices/btn-a');
+  }
   t.equal(dev.body.counters.events, 1);
   t.ok(dev.body.lastSeen, 'last seen now');
   // mosquitto_pub disconnects right after publishing: an MQTT device without a connection is offline.
