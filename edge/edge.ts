@@ -114,7 +114,10 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   feedScreens(bus, health, sse, records, log);
 
   const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));
-  const alarms = await startAlarms({
+  const { alarms, stop: stopAlarms } = await startAlarms({
+    state,
+    tz: config.tz,
+    notifyRetryMs: config.notifyRetryMs,
     records,
     snapshots,
     broker: b,
@@ -122,7 +125,6 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
     registry,
     escalateMs: config.alarmEscalateMs,
     dedupeMs: config.alarmDedupeMs,
-    maxLevel: () => Math.max(0, ...state.data.duty.map((d) => d.level)),
     log,
   });
 
@@ -172,7 +174,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   const stopAll = async () => {
     health.stop();
     rollup.stop();
-    alarms.stop();
+    await stopAlarms();
     await drivers.stopAll();
     await rollup.flush().catch((err: unknown) => log.error({ err }, 'writing device counters failed'));
     await statusClient.stop();

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -81,13 +82,31 @@ async function pressUntilAcked(
 t.test(
   'an MQTT press: one alarm, acked after it is on disk, retained, escalating, then handled',
   async (t) => {
-    const edge = await startEdge({ LINLI_ALARM_ESCALATE_MS: '400' });
+    const edge = await startEdge({ LINLI_ALARM_ESCALATE_MS: '400', LINLI_NOTIFY_RETRY_MS: '50' });
     t.teardown(() => edge.stop());
     const token = await login(edge.httpUrl);
     await api(edge.httpUrl, token, 'PUT', '/api/duty', [
       { name: '王', phone: '13800138000', level: 0 },
       { name: '李', phone: '13900139000', level: 1 },
     ]);
+    // A local staff-group robot that fails once, then takes the message.
+    const posts: { msgtype: string; text: { content: string; mentioned_mobile_list: string[] } }[] = [];
+    const robot = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        posts.push(JSON.parse(body));
+        if (posts.length === 1) res.writeHead(500).end();
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0}');
+      });
+    });
+    await new Promise<void>((r) => robot.listen(0, '127.0.0.1', r));
+    t.teardown(() => robot.close());
+    const hook = `http://127.0.0.1:${(robot.address() as { port: number }).port}/cgi-bin/webhook/send`;
+    const hooks = [{ name: 'wecom-duty', url: hook, format: 'wecom', levels: [0] }];
+    t.equal((await api(edge.httpUrl, token, 'PUT', '/api/webhooks', hooks)).status, 200);
     const reg = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
       id: 'btn-1',
       type: 'help-button',
@@ -144,6 +163,12 @@ t.test(
       'the retained topic holds the alarm',
     );
     await sse.next((m) => m.event === 'alarm' && (m.data as Alarm).level === 1, 5000);
+    for (let i = 0; i < 50 && posts.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    t.equal(posts.length, 2, 'the robot was retried after its 500');
+    t.match(posts[1], {
+      msgtype: 'text',
+      text: { content: /紧急求助/, mentioned_mobile_list: ['13800138000'] },
+    });
     const ack = await api<Alarm>(edge.httpUrl, token, 'POST', `/api/alarms/${alarm.id}/ack`);
     t.equal(ack.body.state, 'acknowledged');
     const res = await api<Alarm>(edge.httpUrl, token, 'POST', `/api/alarms/${alarm.id}/resolve`, {

@@ -3,12 +3,21 @@ import type { EdgeBroker } from '../broker/broker.js';
 import { alarmTopic, deviceTopic } from '../broker/topics.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
+import type { EdgeState } from '../state/edge-state.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { StateStore } from '../store/state-store.js';
 import type { Alarm } from './alarm-model.js';
 import { AlarmService } from './alarm-service.js';
+import { NotificationDispatcher } from './notify/dispatcher.js';
+import { alarmText, type Notifier, onDuty } from './notify/notifier.js';
+import { WebhookNotifier } from './notify/webhook-notifier.js';
 
 export interface AlarmWiring {
+  state: StateStore<EdgeState>;
+  tz: string;
+  /** First retry of a failed notification after this long; later ones wait longer. */
+  notifyRetryMs: number;
   records: RecordLog;
   snapshots: SnapshotStore;
   broker: EdgeBroker;
@@ -16,7 +25,6 @@ export interface AlarmWiring {
   registry: DeviceRegistry;
   escalateMs: number;
   dedupeMs: number;
-  maxLevel: () => number;
   log: Logger;
 }
 
@@ -30,13 +38,13 @@ export function kioskAlarmView(a: Alarm) {
  * `linli/v1/edge/alarm/{id}` (cleared when resolved), the screens (SSE `alarm`), and the
  * device's `help.ack` on its command topic once the alarm is on disk.
  */
-export async function startAlarms(w: AlarmWiring): Promise<AlarmService> {
+export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmService; stop(): Promise<void> }> {
   const alarms = await AlarmService.open({
     records: w.records,
     snapshots: w.snapshots,
     escalateMs: w.escalateMs,
     dedupeMs: w.dedupeMs,
-    maxLevel: w.maxLevel,
+    maxLevel: () => Math.max(0, ...w.state.data.duty.map((d) => d.level)),
     assignedTo: (id) => w.registry.get(id)?.assignedTo,
   });
   const log = w.log.child({ part: 'alarms' });
@@ -58,6 +66,46 @@ export async function startAlarms(w: AlarmWiring): Promise<AlarmService> {
     );
   });
   alarms.on('failure', ({ id, err }) => log.error({ err, alarmId: id }, 'alarm step failed'));
+
+  const webhooks = new Map<string, WebhookNotifier>();
+  const channels = (): Notifier[] =>
+    w.state.data.webhooks.map((t) => {
+      const key = JSON.stringify(t);
+      let n = webhooks.get(key);
+      if (!n) webhooks.set(key, (n = new WebhookNotifier(t)));
+      return n;
+    });
+  const base = w.notifyRetryMs;
+  const dispatcher = new NotificationDispatcher(
+    channels,
+    (alarm, level) => ({
+      alarm,
+      level,
+      recipients: onDuty(w.state.data.duty, level, new Date(), w.tz),
+      text: alarmText(alarm, level, w.tz),
+    }),
+    async (d) => {
+      if (d.ok)
+        log.info(
+          { alarmId: d.id, channel: d.channel, level: d.level, attempts: d.attempts },
+          'alarm delivered',
+        );
+      else
+        log.error(
+          { alarmId: d.id, channel: d.channel, level: d.level, attempts: d.attempts, error: d.error },
+          'alarm delivery failed',
+        );
+      await alarms.delivery(d);
+    },
+    [base, base * 2.5, base * 7.5, base * 30],
+  );
+  alarms.on('notify', ({ alarm, level }) => dispatcher.dispatch(alarm, level));
   alarms.start();
-  return alarms;
+  return {
+    alarms,
+    stop: () => {
+      alarms.stop();
+      return dispatcher.stop();
+    },
+  };
 }

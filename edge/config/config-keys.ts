@@ -164,6 +164,13 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     doc: 'repeats of one press (same device, boot, seq) within this window are the same alarm',
   },
   {
+    env: 'LINLI_NOTIFY_RETRY_MS',
+    field: 'notifyRetryMs',
+    kind: MS(10, 600_000),
+    def: '2000',
+    doc: 'first retry of a failed alarm notification; then 2.5×, 7.5× and 30× this',
+  },
+  {
     env: 'LINLI_DEVICE_COUNTERS_MS',
     field: 'deviceCountersMs',
     kind: MS(1000, 86_400_000),

@@ -28,6 +28,7 @@ export interface EdgeConfig {
   deviceCountersMs: number;
   alarmEscalateMs: number;
   alarmDedupeMs: number;
+  notifyRetryMs: number;
   sseKeepaliveMs: number;
   sseReplay: number;
   loginMaxPerMinute: number;

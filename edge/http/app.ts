@@ -9,9 +9,9 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { installErrorHandler } from './error-handler.js';
 import { alarmRoutes } from './routes/alarm-routes.js';
+import { alarmSettingsRoutes } from './routes/alarm-settings-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
-import { dutyRoutes } from './routes/duty-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
@@ -61,7 +61,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     kioskRoutes,
     userRoutes,
     alarmRoutes,
-    dutyRoutes,
+    alarmSettingsRoutes,
   ]) {
     await routes(app, deps);
   }

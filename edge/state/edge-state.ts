@@ -51,20 +51,30 @@ export interface DutyEntry {
   to?: string;
 }
 
+/** Where alarm notifications are posted (a staff group robot or any JSON receiver). */
+export interface WebhookTarget {
+  name: string;
+  url: string;
+  format: 'wecom' | 'dingtalk' | 'json';
+  /** Duty levels this target hears about; absent: all. */
+  levels?: number[];
+}
+
 /** Versioned by the state store (edge/store/state-store.ts): migrations live in edge/state/. */
 export interface EdgeState {
   users: UserRow[];
   sessions: SessionRow[];
   devices: DeviceRow[];
   duty: DutyEntry[];
+  webhooks: WebhookTarget[];
 }
 
 /** Migrations of the state file: `EDGE_STATE_MIGRATIONS[i]` turns version i+1 into i+2. */
 export const EDGE_STATE_MIGRATIONS = [
-  // v1 → v2: the alarm duty roster (issue 3).
-  (d: unknown) => ({ duty: [], ...(d as object) }),
+  // v1 → v2: the alarm duty roster and notification webhooks (issue 3).
+  (d: unknown) => ({ duty: [], webhooks: [], ...(d as object) }),
 ];
 
 export function emptyEdgeState(): EdgeState {
-  return { users: [], sessions: [], devices: [], duty: [] };
+  return { users: [], sessions: [], devices: [], duty: [], webhooks: [] };
 }
