@@ -115,6 +115,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
 
   const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));
   const { alarms, stop: stopAlarms } = await startAlarms({
+    health,
+    testEveryMs: config.helpTestDays * 86_400_000,
     state,
     tz: config.tz,
     notifyRetryMs: config.notifyRetryMs,

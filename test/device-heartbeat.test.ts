@@ -47,6 +47,17 @@ t.test(
     const off = await sse.next(isOff, 5000);
     const after = Date.now() - lastBeat;
     t.match(off.data, { offlineReason: 'missed 3 heartbeats' });
+    const tech = await sse.next(
+      (m) =>
+        m.event === 'alarm' &&
+        (m.data as { kind: string; state: string }).kind === 'technical' &&
+        (m.data as { state: string }).state === 'notified',
+    );
+    t.match(
+      tech.data,
+      { deviceId: 'btn-hb', reason: 'offline: missed 3 heartbeats', state: 'notified' },
+      'a help button gone silent is a technical alarm',
+    );
     t.ok(after >= 3 * INTERVAL_MS, `not before 3 intervals (${after} ms)`);
     t.ok(
       after < 5 * INTERVAL_MS,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EdgeBroker } from '../broker/broker.js';
 import { alarmTopic, deviceTopic } from '../broker/topics.js';
+import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EdgeState } from '../state/edge-state.js';
@@ -12,8 +13,15 @@ import { AlarmService } from './alarm-service.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { alarmText, type Notifier, onDuty } from './notify/notifier.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
+import { Supervision } from './supervision.js';
+
+/** A help device reporting this battery level or less raises a technical alarm. */
+const LOW_BATTERY_PCT = 20;
 
 export interface AlarmWiring {
+  health: DeviceHealth;
+  /** A help device not test-pressed for this long raises a technical alarm. */
+  testEveryMs: number;
   state: StateStore<EdgeState>;
   tz: string;
   /** First retry of a failed notification after this long; later ones wait longer. */
@@ -54,7 +62,8 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
       .catch((err: unknown) => log.error({ err, topic }, 'alarm publish failed'));
   alarms.on('change', (a) => {
     void publish(alarmTopic(a.id), a.state === 'resolved' ? '' : JSON.stringify(a), true);
-    w.sse.publish('alarm', a);
+    // A copy: the replay ring must keep the state as it was at this change.
+    w.sse.publish('alarm', structuredClone(a));
     w.sse.publish('kiosk.alarm', kioskAlarmView(a));
     log.info({ alarmId: a.id, deviceId: a.deviceId, kind: a.kind, state: a.state, level: a.level }, 'alarm');
   });
@@ -101,9 +110,25 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
   );
   alarms.on('notify', ({ alarm, level }) => dispatcher.dispatch(alarm, level));
   alarms.start();
+
+  const supervision = new Supervision({
+    devices: () => w.registry.list(),
+    alarms: () => alarms.list(),
+    raise: (id, reason) => alarms.technical(id, reason),
+    lowBatteryPct: LOW_BATTERY_PCT,
+    testEveryMs: w.testEveryMs,
+  });
+  const fault = (err: unknown) => log.error({ err }, 'raising a technical alarm failed');
+  w.health.on('status', (s) => supervision.onStatus(s)?.catch(fault));
+  w.health.on('battery', ({ deviceId, pct }) => supervision.onBattery(deviceId, pct)?.catch(fault));
+  const check = () => supervision.checkTests().catch(fault);
+  const testTimer = setInterval(check, Math.min(3600_000, w.testEveryMs));
+  testTimer.unref();
+  void check();
   return {
     alarms,
     stop: () => {
+      clearInterval(testTimer);
       alarms.stop();
       return dispatcher.stop();
     },

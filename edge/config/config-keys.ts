@@ -171,6 +171,13 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     doc: 'first retry of a failed alarm notification; then 2.5×, 7.5× and 30× this',
   },
   {
+    env: 'LINLI_HELP_TEST_DAYS',
+    field: 'helpTestDays',
+    kind: { kind: 'int', min: 1, max: 365 },
+    def: '7',
+    doc: 'a help button or panel not test-pressed for this many days raises a technical alarm',
+  },
+  {
     env: 'LINLI_DEVICE_COUNTERS_MS',
     field: 'deviceCountersMs',
     kind: MS(1000, 86_400_000),

@@ -29,6 +29,7 @@ export interface EdgeConfig {
   alarmEscalateMs: number;
   alarmDedupeMs: number;
   notifyRetryMs: number;
+  helpTestDays: number;
   sseKeepaliveMs: number;
   sseReplay: number;
   loginMaxPerMinute: number;

@@ -26,7 +26,10 @@ export const DEFAULT_HEARTBEAT_S = 60;
  * status birth until their will, a disconnect or missed heartbeats; serial and PC/SC devices
  * follow their link; a kiosk follows its event stream. Emits `status` on every change.
  */
-export class DeviceHealth extends EventEmitter<{ status: [DeviceStatusEvent] }> {
+export class DeviceHealth extends EventEmitter<{
+  status: [DeviceStatusEvent];
+  battery: [{ deviceId: string; pct: number }];
+}> {
   private readonly states = new Map<string, DeviceHealthState>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -80,7 +83,10 @@ export class DeviceHealth extends EventEmitter<{ status: [DeviceStatusEvent] }> 
     const s = this.states.get(deviceId);
     if (!s) return;
     if (status.fw !== undefined) s.fw = status.fw;
-    if (status.battery !== undefined) s.battery = status.battery;
+    if (status.battery !== undefined) {
+      s.battery = status.battery;
+      this.emit('battery', { deviceId, pct: status.battery });
+    }
     if (status.online) {
       s.hb = status.hb ?? s.hb ?? DEFAULT_HEARTBEAT_S;
       this.seen(deviceId);
