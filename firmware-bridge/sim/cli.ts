@@ -5,6 +5,7 @@
  */
 
 import { buttonCommand } from './button-command.js';
+import { modemCommand } from './modem-command.js';
 import { panelCommand } from './panel-command.js';
 import { qrCommand } from './qr-command.js';
 import { EX_USAGE, type SimCommand, type SimIo, UsageError } from './sim-command.js';
@@ -14,6 +15,7 @@ export const commands: Readonly<Record<string, SimCommand>> = {
   qr: qrCommand,
   panel: panelCommand,
   button: buttonCommand,
+  modem: modemCommand,
 };
 
 function usage(): string {
