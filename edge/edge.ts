@@ -7,21 +7,24 @@ import { startAlarms } from './alarms/alarm-wiring.js';
 import { UserService } from './auth/user-service.js';
 import { EdgeBroker } from './broker/broker.js';
 import { EdgeStatusClient } from './broker/edge-status-client.js';
+import { parseDeviceTopic } from './broker/topics.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
+import { SealedBox } from './crypto/sealed-box.js';
 import { readTlsFiles } from './crypto/tls-files.js';
 import { brokerDriverSink } from './devices/broker-driver-sink.js';
 import { CounterRollup } from './devices/counter-rollup.js';
 import { DeviceHealth } from './devices/device-health.js';
 import { DeviceIntake } from './devices/device-intake.js';
 import { DeviceRegistry } from './devices/device-registry.js';
-import { qrScanHandler } from './devices/qr-scan-handler.js';
-import { SerialDrivers } from './devices/serial-drivers.js';
+import { plainMeaning, qrScanHandler } from './devices/qr-scan-handler.js';
+import { type DeviceCommand, SerialDrivers } from './devices/serial-drivers.js';
 import { EventBus } from './events/event-bus.js';
 import { feedScreens } from './events/screen-feed.js';
 import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
+import { ResidentService } from './residents/resident-service.js';
 import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
 import { RecordLog } from './store/record-log.js';
 import { SnapshotStore } from './store/snapshot-store.js';
@@ -44,7 +47,11 @@ export interface RunningEdge {
  * The composition root: opens the store, starts the broker, the drivers and the HTTP app, and
  * wires them over the event bus. `stop()` undoes it in reverse: stop taking input, flush, close.
  */
-export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Promise<RunningEdge> {
+export async function startEdge(
+  config: Readonly<EdgeConfig>,
+  log: Logger,
+  dataKey: Buffer,
+): Promise<RunningEdge> {
   const startedAt = Date.now();
   const version = packageVersion();
   await mkdir(config.dataDir, { recursive: true });
@@ -54,6 +61,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   const users = new UserService(state, config.sessionHours * 3600_000);
   const generatedAdminPassword = await users.ensureFirstAdmin(config.adminPassword);
   const registry = new DeviceRegistry(state);
+  const box = new SealedBox(dataKey);
 
   let metrics: EdgeMetrics | undefined;
   const records = await RecordLog.open({
@@ -113,6 +121,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
 
   feedScreens(bus, health, sse, records, log);
 
+  const residents = new ResidentService(state, box, records);
+  let publicBase = config.publicUrl ?? config.cloudUrl ?? '';
   const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));
   const { alarms, stop: stopAlarms } = await startAlarms({
     health,
@@ -137,7 +147,15 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   intake.on('help.pressed', async (deviceId, e) => {
     if (e.type === 'help.pressed') await alarms.press(deviceId, e);
   });
-  intake.on('qr.scanned', qrScanHandler(records, bus) as (id: string, e: DeviceEvent) => Promise<void>);
+  intake.on(
+    'qr.scanned',
+    qrScanHandler(records, bus, (text) => {
+      const token = /\/p\/badge\/([A-Za-z0-9_-]{16,64})$/.exec(text)?.[1];
+      const r = token ? residents.byBadge(token) : undefined;
+      if (!r?.badge) return plainMeaning(text);
+      return { kind: 'badge', residentId: r.id, view: { code: r.badge.code, ...state.data.contacts } };
+    }) as (id: string, e: DeviceEvent) => Promise<void>,
+  );
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
 
   const sink = brokerDriverSink(
@@ -161,6 +179,22 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
   });
   for (const d of registry.list()) health.track(d);
   health.start();
+  // Commands to devices the edge drives itself (help.ack to a wired panel) go through their driver.
+  await b.subscribe('linli/v1/dev/+/cmd', (packet) => {
+    const t = parseDeviceTopic(packet.topic);
+    if (!t || registry.get(t.deviceId)?.transport !== 'serial') return;
+    let cmd: DeviceCommand;
+    try {
+      cmd = JSON.parse(packet.payload.toString()) as DeviceCommand;
+    } catch {
+      return;
+    }
+    drivers
+      .command(t.deviceId, cmd)
+      .catch((err: unknown) =>
+        log.warn({ err, deviceId: t.deviceId, type: cmd.type }, 'command to device failed'),
+      );
+  });
   const rollup = new CounterRollup(
     health,
     () => registry.list().map((d) => d.id),
@@ -209,6 +243,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
         broker: b,
         state,
         alarms,
+        residents,
+        publicBase: () => publicBase,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },
       { forceCloseConnections: true, ...(tls ? { https: tls } : {}) } as FastifyServerOptions,
@@ -221,6 +257,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, log: Logger): Prom
     const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
     const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
 
+    if (!publicBase) publicBase = `${tls ? 'https' : 'http'}://${host}:${httpPort}`;
     await statusClient.start(`mqtt://${host}:${mqttPort}`);
 
     for (const d of registry.list()) await drivers.add(d);

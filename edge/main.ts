@@ -28,14 +28,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   try {
     const config = loadConfig(env);
     log = createLogger(config.logLevel);
-    const { created } = await loadOrCreateKey(config.keyFile);
+    const { key, created } = await loadOrCreateKey(config.keyFile);
     if (created) {
       log.warn(
         { keyFile: config.keyFile },
         'created a new data key: back it up, data encrypted with it is lost without it',
       );
     }
-    const edge = await startEdge(config, log);
+    const edge = await startEdge(config, log, key);
     running = { edge };
     if (edge.generatedAdminPassword) {
       process.stderr.write(

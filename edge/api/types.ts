@@ -77,7 +77,13 @@ export interface QrScannedView {
   text: string;
   symbology?: string;
   /** What the edge made of the text: a link, or plain text. Later issues add badges, grid cells… */
-  kind: 'url' | 'text';
+  kind: 'url' | 'text' | 'badge';
+  /** An elder's QR badge: its public code and the numbers to call — never who it is. */
+  badge?: {
+    code: string;
+    community?: { name: string; phone: string };
+    police?: { name: string; phone: string };
+  };
   /** Journal record id of the scan. */
   recordId: string;
 }

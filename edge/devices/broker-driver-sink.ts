@@ -32,6 +32,7 @@ export function brokerDriverSink(
       );
       if (!s.online) log.warn({ deviceId, reason: s.reason }, 'device link down');
     },
+    supervise: (deviceId, hbS) => health.supervise(deviceId, hbS),
     malformed: (deviceId, reason) => {
       health.countError(deviceId);
       countMalformed(reason);

@@ -107,6 +107,12 @@ export class DeviceHealth extends EventEmitter<{
     }
   }
 
+  /** Holds a device to a heartbeat every `hbS` seconds (a serial panel announces none: its protocol fixes it). */
+  supervise(deviceId: string, hbS: number): void {
+    const s = this.states.get(deviceId);
+    if (s) s.hb = hbS;
+  }
+
   /** An MQTT device's connection closed. */
   disconnected(deviceId: string): void {
     this.setOffline(deviceId, 'disconnected');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeviceEvent, LinkState } from '../../firmware-bridge/device-events.js';
+import { HelpPanelDriver, PANEL_HEARTBEAT_S } from '../../firmware-bridge/help-panel/driver.js';
 import { QrScannerDriver } from '../../firmware-bridge/qr-scanner/driver.js';
 import type { DeviceRow } from '../state/edge-state.js';
 
@@ -7,6 +8,16 @@ import type { DeviceRow } from '../state/edge-state.js';
 export interface RunningDriver {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** A command the edge sent the device on its `cmd` topic (JSON), turned into wire bytes. */
+  command?(cmd: DeviceCommand): Promise<void>;
+}
+
+/** Commands on `linli/v1/dev/{id}/cmd` (DESIGN.md): only the fields drivers read. */
+export interface DeviceCommand {
+  type: string;
+  seq?: number;
+  boot?: string | number;
+  result?: string;
 }
 
 /** Where drivers report: the edge turns these into broker messages and health changes. */
@@ -14,6 +25,8 @@ export interface DriverSink {
   event(deviceId: string, event: DeviceEvent): void;
   link(deviceId: string, state: LinkState): void;
   malformed(deviceId: string, reason: string): void;
+  /** The device promises a heartbeat every `hbS` seconds: hold it to that. */
+  supervise(deviceId: string, hbS: number): void;
 }
 
 export interface SerialTimings {
@@ -40,6 +53,29 @@ const FACTORIES: Partial<Record<DeviceRow['type'], DriverFactory>> = {
     driver.on('link', (s) => sink.link(d.id, s));
     driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
     return driver;
+  },
+  'help-panel': (d, sink, timings) => {
+    const driver = new HelpPanelDriver({
+      deviceId: d.id,
+      path: d.path as string,
+      baudRate: d.baudRate as number,
+      dataBits: d.dataBits ?? 8,
+      parity: d.parity ?? 'none',
+      stopBits: d.stopBits ?? 1,
+      backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
+    });
+    driver.on('event', (e) => sink.event(d.id, e));
+    driver.on('link', (s) => {
+      sink.link(d.id, s);
+      if (s.online) sink.supervise(d.id, PANEL_HEARTBEAT_S);
+    });
+    driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
+    return Object.assign(driver, {
+      // `$AK,<seq>` once the alarm is on disk, again for every repeat.
+      command: async (cmd: DeviceCommand) => {
+        if (cmd.type === 'help.ack' && typeof cmd.seq === 'number') await driver.ack(cmd.seq);
+      },
+    });
   },
 };
 
@@ -68,6 +104,14 @@ export class SerialDrivers {
       this.log.error({ err, deviceId: device.id }, 'serial driver failed to start');
       this.sink.link(device.id, { online: false, reason: 'driver failed to start' });
     }
+  }
+
+  /** Hands a command to the device's driver; false when the device has no running serial driver. */
+  async command(deviceId: string, cmd: DeviceCommand): Promise<boolean> {
+    const d = this.running.get(deviceId);
+    if (!d?.command) return false;
+    await d.command(cmd);
+    return true;
   }
 
   async remove(deviceId: string): Promise<void> {

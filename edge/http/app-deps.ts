@@ -7,6 +7,7 @@ import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+import type { ResidentService } from '../residents/resident-service.js';
 import type { EdgeState } from '../state/edge-state.js';
 import type { StateStore } from '../store/state-store.js';
 
@@ -24,6 +25,9 @@ export interface AppDeps {
   broker: EdgeBroker;
   state: StateStore<EdgeState>;
   alarms?: AlarmService;
+  residents: ResidentService;
+  /** Base of public links in QR codes (LINLI_PUBLIC_URL, else the cloud's, else this edge's). */
+  publicBase: () => string;
   /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */
   uiDir?: string;
 }

@@ -15,6 +15,8 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
+import { publicRoutes } from './routes/public-routes.js';
+import { residentRoutes } from './routes/resident-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import type { TypedApp } from './typed-app.js';
 
@@ -62,6 +64,8 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     userRoutes,
     alarmRoutes,
     alarmSettingsRoutes,
+    residentRoutes,
+    publicRoutes,
   ]) {
     await routes(app, deps);
   }

@@ -60,6 +60,30 @@ export interface WebhookTarget {
   levels?: number[];
 }
 
+/** A resident of the community. Issue 3 keeps what elder help needs; issue 4 adds cards and points. */
+export interface ResidentRow {
+  id: string;
+  name: string;
+  /** Building, unit, room. */
+  address?: string;
+  phone?: string;
+  /** `elder`, later `party-member` … */
+  roles: string[];
+  emergencyContacts: { name: string; relation?: string; phone: string }[];
+  /** Doctor's notes: sensitive personal information, sealed (edge/crypto/sealed-box.ts). */
+  healthNotesSealed?: string;
+  /** The active QR badge: the token sealed (to print again), its digest (to look it up), a short public code. */
+  badge?: { tokenSealed: string; digest: string; code: string; issuedAt: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Numbers every badge page shows: the community office and the local police station. */
+export interface PublicContacts {
+  community?: { name: string; phone: string };
+  police?: { name: string; phone: string };
+}
+
 /** Versioned by the state store (edge/store/state-store.ts): migrations live in edge/state/. */
 export interface EdgeState {
   users: UserRow[];
@@ -67,14 +91,16 @@ export interface EdgeState {
   devices: DeviceRow[];
   duty: DutyEntry[];
   webhooks: WebhookTarget[];
+  residents: ResidentRow[];
+  contacts: PublicContacts;
 }
 
 /** Migrations of the state file: `EDGE_STATE_MIGRATIONS[i]` turns version i+1 into i+2. */
 export const EDGE_STATE_MIGRATIONS = [
-  // v1 → v2: the alarm duty roster and notification webhooks (issue 3).
-  (d: unknown) => ({ duty: [], webhooks: [], ...(d as object) }),
+  // v1 → v2: duty roster, notification webhooks, residents (elders) and public contacts (issue 3).
+  (d: unknown) => ({ duty: [], webhooks: [], residents: [], contacts: {}, ...(d as object) }),
 ];
 
 export function emptyEdgeState(): EdgeState {
-  return { users: [], sessions: [], devices: [], duty: [], webhooks: [] };
+  return { users: [], sessions: [], devices: [], duty: [], webhooks: [], residents: [], contacts: {} };
 }
