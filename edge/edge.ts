@@ -124,7 +124,25 @@ export async function startEdge(
   const residents = new ResidentService(state, box, records);
   let publicBase = config.publicUrl ?? config.cloudUrl ?? '';
   const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));
+  const sink = brokerDriverSink(
+    b,
+    health,
+    (reason) => m.payloadsRejected.inc({ reason: `wire-${reason}` }),
+    log,
+  );
+  const drivers = new SerialDrivers(
+    sink,
+    { backoffMs: config.serialBackoffMs, backoffMaxMs: config.serialBackoffMaxMs },
+    log.child({ part: 'serial' }),
+  );
+
   const { alarms, stop: stopAlarms } = await startAlarms({
+    smsModems: () =>
+      registry.list().flatMap((d) => {
+        const driver = d.type === 'gsm-modem' ? drivers.get(d.id) : undefined;
+        const send = driver?.sendSms?.bind(driver);
+        return send && health.get(d.id)?.online ? [{ id: d.id, send }] : [];
+      }),
     health,
     testEveryMs: config.helpTestDays * 86_400_000,
     state,
@@ -158,17 +176,6 @@ export async function startEdge(
   );
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
 
-  const sink = brokerDriverSink(
-    b,
-    health,
-    (reason) => m.payloadsRejected.inc({ reason: `wire-${reason}` }),
-    log,
-  );
-  const drivers = new SerialDrivers(
-    sink,
-    { backoffMs: config.serialBackoffMs, backoffMaxMs: config.serialBackoffMaxMs },
-    log.child({ part: 'serial' }),
-  );
   registry.on('added', (d) => {
     health.track(d);
     drivers.add(d).catch((err: unknown) => log.error({ err, deviceId: d.id }, 'driver start failed'));

@@ -12,6 +12,7 @@ import type { Alarm } from './alarm-model.js';
 import { AlarmService } from './alarm-service.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { alarmText, type Notifier, onDuty } from './notify/notifier.js';
+import { SmsNotifier, type SmsSender } from './notify/sms-notifier.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { Supervision } from './supervision.js';
 
@@ -19,6 +20,8 @@ import { Supervision } from './supervision.js';
 const LOW_BATTERY_PCT = 20;
 
 export interface AlarmWiring {
+  /** The house's GSM modems that can send now. */
+  smsModems: () => { id: string; send: SmsSender }[];
   health: DeviceHealth;
   /** A help device not test-pressed for this long raises a technical alarm. */
   testEveryMs: number;
@@ -77,13 +80,19 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
   alarms.on('failure', ({ id, err }) => log.error({ err, alarmId: id }, 'alarm step failed'));
 
   const webhooks = new Map<string, WebhookNotifier>();
-  const channels = (): Notifier[] =>
-    w.state.data.webhooks.map((t) => {
+  const channels = (): Notifier[] => [
+    ...w.state.data.webhooks.map((t) => {
       const key = JSON.stringify(t);
       let n = webhooks.get(key);
       if (!n) webhooks.set(key, (n = new WebhookNotifier(t)));
       return n;
-    });
+    }),
+    // One modem is enough to reach the duty phones; the first that can send does.
+    ...w
+      .smsModems()
+      .slice(0, 1)
+      .map((m) => new SmsNotifier(m.id, m.send)),
+  ];
   const base = w.notifyRetryMs;
   const dispatcher = new NotificationDispatcher(
     channels,

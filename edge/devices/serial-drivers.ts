@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeviceEvent, LinkState } from '../../firmware-bridge/device-events.js';
+import { GsmModemDriver } from '../../firmware-bridge/gsm-modem/driver.js';
 import { HelpPanelDriver, PANEL_HEARTBEAT_S } from '../../firmware-bridge/help-panel/driver.js';
 import { QrScannerDriver } from '../../firmware-bridge/qr-scanner/driver.js';
 import type { DeviceRow } from '../state/edge-state.js';
@@ -10,6 +11,8 @@ export interface RunningDriver {
   stop(): Promise<void>;
   /** A command the edge sent the device on its `cmd` topic (JSON), turned into wire bytes. */
   command?(cmd: DeviceCommand): Promise<void>;
+  /** A GSM modem: send one SMS. */
+  sendSms?(to: string, text: string): Promise<unknown>;
 }
 
 /** Commands on `linli/v1/dev/{id}/cmd` (DESIGN.md): only the fields drivers read. */
@@ -50,6 +53,20 @@ const FACTORIES: Partial<Record<DeviceRow['type'], DriverFactory>> = {
       backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
     });
     driver.on('event', (e) => sink.event(d.id, e));
+    driver.on('link', (s) => sink.link(d.id, s));
+    driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
+    return driver;
+  },
+  'gsm-modem': (d, sink, timings) => {
+    const driver = new GsmModemDriver({
+      deviceId: d.id,
+      path: d.path as string,
+      baudRate: d.baudRate as number,
+      dataBits: d.dataBits ?? 8,
+      parity: d.parity ?? 'none',
+      stopBits: d.stopBits ?? 1,
+      backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
+    });
     driver.on('link', (s) => sink.link(d.id, s));
     driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
     return driver;
@@ -104,6 +121,11 @@ export class SerialDrivers {
       this.log.error({ err, deviceId: device.id }, 'serial driver failed to start');
       this.sink.link(device.id, { online: false, reason: 'driver failed to start' });
     }
+  }
+
+  /** The running driver of a device, if any. */
+  get(deviceId: string): RunningDriver | undefined {
+    return this.running.get(deviceId);
   }
 
   /** Hands a command to the device's driver; false when the device has no running serial driver. */
