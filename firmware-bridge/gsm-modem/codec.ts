@@ -158,10 +158,11 @@ export class ModemLineDecoder extends Transform {
   }
 
   #endLine(): void {
-    const { length, bad, overflow } = { length: this.#length, bad: this.#bad, overflow: this.#overflow };
-    const text = this.#line.toString('latin1', 0, length);
+    const skip = this.#overflow || this.#length === 0;
+    const bad = this.#bad;
+    const text = skip || bad ? '' : this.#line.toString('latin1', 0, this.#length);
     this.#reset();
-    if (overflow || length === 0) return;
+    if (skip) return;
     if (bad) this.emit('malformed', { reason: 'bad-byte' } satisfies ModemMalformed);
     else this.push(classifyLine(text));
   }

@@ -173,6 +173,25 @@ t.test('GSM modem over a socat pty pair', { skip }, async (t) => {
     t.ok(Date.now() - start >= 600, 'waited for the slow network');
   });
 
+  t.test('the modem drops out: timeout, then not ready with a reason; back: online again', async (t) => {
+    sim.setFault({ kind: 'drop' }, 1);
+    const closed = next(sim, 'close');
+    const notReady = next<LinkState>(driver, 'link', (s) => !s.online);
+    const error = await modemError(driver.sendSms(TO, '求助'));
+    t.equal(error.code, 'timeout', error.message);
+    await closed;
+    t.match(
+      (await notReady).reason,
+      /^modem not ready: no answer to AT/,
+      'the re-initialisation found nobody',
+    );
+    t.equal((await modemError(driver.signalQuality())).code, 'not-ready');
+    const back = next<LinkState>(driver, 'link', (s) => s.online);
+    await sim.open();
+    t.same(await back, { online: true });
+    t.same((await driver.sendSms(TO, '求助')).parts, 1);
+  });
+
   t.test('a bad recipient rejects with a RangeError that does not quote it', async (t) => {
     const error = await driver.sendSms('138-0013-8000', '求助').catch((e: unknown) => e);
     t.type(error, RangeError);

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { type DriverCounters, isoNow, type LinkState } from '../device-events.js';
 import { type Backoff, type SerialBinding, SerialLink, type SerialSettings } from '../serial/serial-link.js';
-import { AtChannel, finalError } from './at-channel.js';
+import { type AtAnswer, AtChannel, type AtUntil, finalError } from './at-channel.js';
 import {
   encodeSmsSubmitPdus,
   type ModemLine,
@@ -16,6 +16,7 @@ import {
   type ModemMalformed,
   type SmsSubmitPdu,
 } from './codec.js';
+import { CommandQueue } from './command-queue.js';
 import { ModemError } from './modem-error.js';
 
 export { ModemError, type ModemErrorCode } from './modem-error.js';
@@ -89,12 +90,13 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
   readonly #channel = new AtChannel(async (bytes) => await this.#write(bytes));
   #link: SerialLink | undefined;
   #decoder: ModemLineDecoder | undefined;
-  #queue: (() => Promise<void>)[] = [];
-  #busy = false;
+  readonly #queue = new CommandQueue();
   #portOnline = false;
   #ready = false;
   #initQueued = false;
   #generation = 0;
+  /** The connection the running job started on: its exchanges never go to a newer one. */
+  #jobGeneration = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #state: LinkState | undefined;
   #nextRef: number | undefined;
@@ -188,11 +190,11 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
   async #sendPart(part: SmsSubmitPdu): Promise<number> {
     const command = `AT+CMGS=${part.tpduLength}`;
     const { commandMs, sendMs } = this.#timeouts;
-    const prompt = await this.#channel.exchange(command, latin1(`${command}\r`), 'prompt', commandMs);
+    const prompt = await this.#exchange(command, `${command}\r`, 'prompt', commandMs);
     if (prompt.final !== undefined) {
       throw finalError(prompt.final, command) ?? new ModemError('error', 'no prompt to AT+CMGS');
     }
-    const answer = await this.#channel.exchange(command, latin1(`${part.pdu}${CTRL_Z}`), 'final', sendMs);
+    const answer = await this.#exchange(command, `${part.pdu}${CTRL_Z}`, 'final', sendMs);
     const error = answer.final === undefined ? undefined : finalError(answer.final, command);
     if (error !== undefined) throw error;
     const mr = answer.info.map((line) => /^\+CMGS:\s*(\d+)/.exec(line)).find((m) => m !== null);
@@ -200,22 +202,23 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
   }
 
   async #command(command: string): Promise<string[]> {
-    const answer = await this.#channel.exchange(
-      command,
-      latin1(`${command}\r`),
-      'final',
-      this.#timeouts.commandMs,
-    );
+    const answer = await this.#exchange(command, `${command}\r`, 'final', this.#timeouts.commandMs);
     const error = answer.final === undefined ? undefined : finalError(answer.final, command);
     if (error !== undefined) throw error;
     return answer.info;
   }
 
+  async #exchange(command: string, text: string, until: AtUntil, timeoutMs: number): Promise<AtAnswer> {
+    if (this.#jobGeneration !== this.#generation) throw new ModemError('link-down', 'serial link was lost');
+    return await this.#channel.exchange(command, Buffer.from(text, 'latin1'), until, timeoutMs);
+  }
+
   /** Queues a caller's operation; it runs only on an initialised modem; a timeout re-initialises. */
   async #userTask<T>(task: () => Promise<T>): Promise<T> {
-    return await this.#enqueue(async () => {
+    return await this.#queue.run(async () => {
       if (!this.#portOnline) throw new ModemError('link-down', 'serial link is down');
       if (!this.#ready) throw new ModemError('not-ready', this.#state?.reason ?? 'modem not ready');
+      this.#jobGeneration = this.#generation;
       try {
         return await task();
       } catch (error) {
@@ -247,7 +250,7 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
   #queueInit(): void {
     if (this.#initQueued) return;
     this.#initQueued = true;
-    void this.#enqueue(async () => {
+    void this.#queue.run(async () => {
       this.#initQueued = false;
       await this.#initialise();
     }, true);
@@ -257,6 +260,7 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
   async #initialise(): Promise<void> {
     if (!this.#portOnline) return;
     const generation = this.#generation;
+    this.#jobGeneration = generation;
     try {
       await this.#write(ESC); // cancels a PDU the modem may still be waiting for
       for (const command of INIT_COMMANDS) await this.#command(command);
@@ -269,28 +273,6 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
     if (generation !== this.#generation) return;
     this.#ready = true;
     this.#setState({ online: true });
-  }
-
-  #enqueue<T>(task: () => Promise<T>, front = false): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const job = async () => {
-        try {
-          resolve(await task());
-        } catch (error) {
-          reject(error);
-        }
-      };
-      if (front) this.#queue.unshift(job);
-      else this.#queue.push(job);
-      void this.#pump(); // jobs settle their own promise and never reject
-    });
-  }
-
-  async #pump(): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
-    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) await job();
-    this.#busy = false;
   }
 
   async #write(bytes: Uint8Array): Promise<void> {
@@ -325,8 +307,4 @@ export class GsmModemDriver extends EventEmitter<GsmModemDriverEvents> {
     this.#state = state;
     this.emit('link', state);
   }
-}
-
-function latin1(text: string): Buffer {
-  return Buffer.from(text, 'latin1');
 }

@@ -199,7 +199,11 @@ export class GsmModemSimulator extends EventEmitter<GsmModemSimulatorEvents> {
     if (fault?.kind === 'cme-error')
       return await this.#answer(this.#cmee ? `+CME ERROR: ${fault.code}` : 'ERROR');
     if (fault?.kind === 'timeout') return;
-    if (fault?.kind === 'drop') return await this.close();
+    if (fault?.kind === 'drop') {
+      await this.close();
+      this.emit('close');
+      return;
+    }
     this.#pduLength = length;
     await this.#write('\r\n> ');
   }
