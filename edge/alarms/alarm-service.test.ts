@@ -21,6 +21,8 @@ class FakeClock implements AlarmClock {
   clearTimeout = (h: unknown) => {
     this.timers = this.timers.filter((x) => x.id !== h);
   };
+  /** What to wait for after each timer fires (the service's queue). */
+  settle: () => Promise<void> = async () => undefined;
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
     for (;;) {
@@ -30,7 +32,7 @@ class FakeClock implements AlarmClock {
       this.timers.shift();
       this.t = next.at;
       next.fn();
-      await new Promise((r) => setTimeout(r, 20));
+      await this.settle();
     }
     this.t = end;
   }
@@ -53,6 +55,7 @@ async function open(dir: string, clock: FakeClock) {
     dedupeMs: 600_000,
     assignedTo: (id) => (id === 'btn-1' ? 'resident:r-17' : undefined),
   });
+  clock.settle = () => svc.idle();
   const acks: { deviceId: string; seq: number }[] = [];
   const notified: number[] = [];
   svc.on('ackDevice', (a) => acks.push(a));

@@ -95,6 +95,15 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     this.timers.clear();
   }
 
+  /** Resolves once every step queued so far (including timer-driven ones already fired) is done. */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown> | undefined;
+    while (seen !== this.chain) {
+      seen = this.chain;
+      await seen;
+    }
+  }
+
   list(): Alarm[] {
     return [...this.alarms.values()].sort((a, b) => (a.raisedAt < b.raisedAt ? 1 : -1));
   }
@@ -119,17 +128,21 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
         ...(e.boot !== undefined ? { boot: e.boot } : {}),
         ...(e.button ? { button: e.button } : {}),
       };
-      const a = await this.commit({
-        type: 'alarm.raised',
-        body: {
-          id: v7(),
-          kind: e.key === 'sos' ? 'sos' : 'service',
-          deviceId,
-          ...(assignedTo ? { assignedTo } : {}),
-          press,
+      const a = await this.commit(
+        {
+          type: 'alarm.raised',
+          body: {
+            id: v7(),
+            kind: e.key === 'sos' ? 'sos' : 'service',
+            deviceId,
+            ...(assignedTo ? { assignedTo } : {}),
+            press,
+          },
         },
-      });
-      this.emit('ackDevice', { deviceId, seq: e.seq, ...(e.boot !== undefined ? { boot: e.boot } : {}) });
+        // The press is safe once its record is on disk: ack the device at once.
+        () =>
+          this.emit('ackDevice', { deviceId, seq: e.seq, ...(e.boot !== undefined ? { boot: e.boot } : {}) }),
+      );
       await this.notifyLevel(a, 0);
       this.arm(a);
       return a;
@@ -192,8 +205,9 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
   }
 
   private async notifyLevel(a: Alarm, level: number): Promise<void> {
-    await this.commit({ type: 'alarm.notified', body: { id: a.id, level, channels: ['duty'] } });
-    this.emit('notify', { alarm: a, level });
+    await this.commit({ type: 'alarm.notified', body: { id: a.id, level, channels: ['duty'] } }, () =>
+      this.emit('notify', { alarm: a, level }),
+    );
   }
 
   /** Escalation: due `escalateMs` after the alarm was raised or last escalated. */
@@ -224,8 +238,9 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
       const a = this.alarms.get(id);
       if (!a || this.stopped || a.state === 'acknowledged' || a.state === 'resolved') return;
       const level = Math.min(a.level + 1, Math.max(0, this.opts.maxLevel()));
-      await this.commit({ type: 'alarm.escalated', body: { id, level } });
-      this.emit('notify', { alarm: a, level });
+      await this.commit({ type: 'alarm.escalated', body: { id, level } }, () =>
+        this.emit('notify', { alarm: a, level }),
+      );
       this.arm(a);
     });
   }
@@ -247,17 +262,22 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
   }
 
   /** Writes the record, applies it, snapshots, announces. Runs inside `serial`. */
-  private async commit(r: Omit<AlarmRecord, 'ts'>): Promise<Alarm> {
+  /**
+   * Writes the record and applies it; `durable` runs as soon as the record is on disk (acks and
+   * notifications go out then), and the snapshot follows — it only shortens the next start-up.
+   */
+  private async commit(r: Omit<AlarmRecord, 'ts'>, durable?: (a: Alarm) => void): Promise<Alarm> {
     const rec = await this.opts.records.append('alarm', r.type, r.body);
     const lsn = this.opts.records.lastLsn;
     applyAlarmRecord(this.alarms, { ...r, ts: rec.ts } as AlarmRecord);
     const a = this.alarms.get(r.body.id) as Alarm;
+    durable?.(a);
+    this.emit('change', a);
     await this.opts.snapshots.save(SNAPSHOT, {
       version: SNAPSHOT_VERSION,
       lsn,
       state: [...this.alarms.values()].filter(keep(this.clock.now())),
     });
-    this.emit('change', a);
     return a;
   }
 

@@ -58,6 +58,7 @@ t.test(
     });
     await s.onStatus({ deviceId: 'btn-1', online: true, lastSeen: null });
     await s.onStatus({ deviceId: 'btn-1', online: false, lastSeen: null, offlineReason: 'stopped' });
+    await s.onStatus({ deviceId: 'btn-1', online: false, lastSeen: null, offlineReason: 'disconnected' });
     t.same(raised, [
       ['btn-1', 'offline: missed 3 heartbeats'],
       ['panel-1', 'offline: ENOENT: no such port /dev/x'],

@@ -33,11 +33,15 @@ export class Supervision {
     return d && HELP_DEVICE_TYPES.has(d.type) ? d : undefined;
   }
 
-  /** A device's online state changed: missed heartbeats or a lost link is a fault. */
+  /**
+   * A device's online state changed. A wired panel's lost port is a fault at once; a wireless
+   * button may drop and rejoin the network, so for it only silence past its missed heartbeats is.
+   */
   onStatus(s: DeviceStatusEvent): Promise<unknown> | undefined {
-    if (s.online || !this.isHelpDevice(s.deviceId) || !s.offlineReason) return undefined;
-    if (!/heartbeat|ENOENT|disconnected|link|no such/i.test(s.offlineReason)) return undefined;
-    return this.opts.raise(s.deviceId, `offline: ${s.offlineReason}`);
+    const d = this.isHelpDevice(s.deviceId);
+    if (s.online || !d || !s.offlineReason || s.offlineReason === 'stopped') return undefined;
+    const fault = d.transport === 'serial' || /missed \d+ heartbeats/.test(s.offlineReason);
+    return fault ? this.opts.raise(s.deviceId, `offline: ${s.offlineReason}`) : undefined;
   }
 
   onBattery(deviceId: string, pct: number): Promise<unknown> | undefined {

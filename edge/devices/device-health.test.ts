@@ -56,6 +56,9 @@ t.test('the default heartbeat is 60 s; will and disconnect make it offline with 
   h.reportStatus('b2', { online: true });
   h.disconnected('b2');
   t.equal(h.get('b2')?.offlineReason, 'disconnected');
+  // Staying silent past the heartbeats after a disconnect is reported as such.
+  (h as unknown as { checkHeartbeats(): void }).checkHeartbeats();
+  t.equal(h.get('b2')?.offlineReason, 'disconnected', 'not yet');
   t.equal(seen.length, 4);
 });
 
@@ -85,4 +88,21 @@ t.test('unknown devices are ignored, forgotten ones too', async (t) => {
   h.forget('x');
   h.seen('x');
   t.same(seen, []);
+});
+
+t.test('a disconnected device that stays silent past its heartbeats is reported as missing them', async (t) => {
+  const { h, seen, advance } = setup();
+  h.track(row('b3'));
+  h.reportStatus('b3', { online: true, hb: 60 });
+  h.disconnected('b3');
+  advance(170_000);
+  t.equal(h.get('b3')?.offlineReason, 'disconnected');
+  advance(20_000);
+  t.equal(h.get('b3')?.offlineReason, 'missed 3 heartbeats');
+  advance(600_000);
+  t.same(
+    seen.map((s) => s.offlineReason ?? 'online'),
+    ['online', 'disconnected', 'missed 3 heartbeats'],
+    'announced once',
+  );
 });

@@ -151,10 +151,12 @@ export class DeviceHealth extends EventEmitter<{
 
   private checkHeartbeats(): void {
     const now = this.now();
+    const missed = `missed ${this.opts.misses} heartbeats`;
     for (const [id, s] of this.states) {
-      if (!s.online || s.hb === undefined || s.lastSeen === null) continue;
+      if (s.hb === undefined || s.lastSeen === null || s.offlineReason === missed) continue;
       const deadline = Date.parse(s.lastSeen) + s.hb * this.opts.misses * this.opts.scaleMs;
-      if (now > deadline) this.setOffline(id, `missed ${this.opts.misses} heartbeats`);
+      // Also a device already offline (disconnected, its will): staying silent is the fault.
+      if (now > deadline) this.setOffline(id, missed);
     }
   }
 
