@@ -17,6 +17,7 @@ const BENCHES: { name: string; load: () => Promise<{ run: Run }> }[] = [
   { name: 'scan-to-screen', load: () => import('./scan-to-screen.js') },
   { name: 'broker', load: () => import('./broker.js') },
   { name: 'footprint', load: () => import('./footprint.js') },
+  { name: 'press-to-ack', load: () => import('./press-to-ack.js') },
 ];
 
 interface Goal {
@@ -55,6 +56,13 @@ function headline(name: string, r: Record<string, unknown>): string[] {
         `idle RSS MB (50 devices): ${fmt(get('memory.rssMB.afterRestart'))}, with ${fmt(get('memory.withSmallSemiSpace.nodeOptions'))}: ${fmt(get('memory.withSmallSemiSpace.rss'))}`,
         `ready ms with ${fmt(get('startup.records'))} records: ${((get('startup.withRecords') as { readyMs: number }[] | undefined) ?? []).map((s) => s.readyMs).join(', ')} (empty store ${fmt(get('startup.medianReadyMs.emptyStore'))}, bare node ${fmt(get('startup.medianReadyMs.bareNode'))})`,
       ];
+    case 'press-to-ack':
+      return ['alone', 'loaded'].flatMap((k) =>
+        ['panel', 'button'].map(
+          (d) =>
+            `${k} ${d}: ack p50/p99 ${fmt(get(`${k}.${d}.ackMs.p50Ms`))}/${fmt(get(`${k}.${d}.ackMs.p99Ms`))} ms, console p99 ${fmt(get(`${k}.${d}.consoleMs.p99Ms`))}, webhook p99 ${fmt(get(`${k}.${d}.webhookMs.p99Ms`))}`,
+        ),
+      );
     default:
       return [];
   }
