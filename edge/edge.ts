@@ -28,7 +28,7 @@ import { ResidentService } from './residents/resident-service.js';
 import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
 import { RecordLog } from './store/record-log.js';
 import { SnapshotStore } from './store/snapshot-store.js';
-import { openStateStore } from './store/state-store.js';
+import { openStateStore, type StateStore } from './store/state-store.js';
 import { packageRoot, packageVersion } from './util/package-root.js';
 
 export interface RunningEdge {
@@ -40,6 +40,8 @@ export interface RunningEdge {
   generatedAdminPassword?: string;
   registry: DeviceRegistry;
   records: RecordLog;
+  state: StateStore<EdgeState>;
+  residents: ResidentService;
   stop(): Promise<void>;
 }
 
@@ -275,6 +277,8 @@ export async function startEdge(
       ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
       registry,
       records,
+      state,
+      residents,
       stop: stopAll,
     };
   } catch (err) {

@@ -40,6 +40,24 @@ t.test('simulated devices are registered and online, and scans flow', async (t) 
   t.equal(byId.get('qr-wifi')?.transport, 'mqtt', 'a wireless scanner over MQTT');
   t.equal(byId.get('qr-wifi')?.online, true);
   t.ok(byId.has('kiosk-lobby'));
+  for (const id of ['btn-401', 'panel-hall', 'modem-1']) {
+    for (let i = 0; i < 100 && !byId.get(id)?.online; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await api<{ id: string; online: boolean; transport: string }>(
+        edge.httpUrl,
+        token,
+        'GET',
+        `/api/devices/${id}`,
+      );
+      byId.set(id, again.body);
+    }
+    t.equal(byId.get(id)?.online, true, `${id} online`);
+  }
+  const badge = edge.stderr.find((l) => l.includes('elder badge:'));
+  const url = /(http\S+\/p\/badge\/\S+)/.exec(badge ?? '')?.[1] ?? '';
+  const page = await fetch(url);
+  t.equal(page.status, 200, 'the demo elder badge page works');
+  t.match(await page.text(), /024-88886666/);
   // The demo scans every 15 s from the serial scanner; wait for one.
   const sse = await SseClient.connect(`${edge.httpUrl}/api/events`, { authorization: `Bearer ${token}` });
   t.teardown(() => sse.close());

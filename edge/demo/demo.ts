@@ -7,6 +7,7 @@ import { deviceTopic } from '../broker/topics.js';
 import type { EdgeConfig } from '../config/config.js';
 import type { NewDevice } from '../devices/device-registry.js';
 import type { RunningEdge } from '../edge.js';
+import { startHelpDemo } from './demo-help.js';
 
 /** What the demo's scanners read, in turn: a badge link, a grid-cell code, a service code, a barcode. */
 const DEMO_SCANS: { text: string; aim?: string }[] = [
@@ -45,7 +46,7 @@ export async function startDemo(
 
   let pty: PtyPair | undefined;
   if (await hasSocat()) {
-    pty = await ptyPair(join(config.dataDir, 'demo-tty'));
+    pty = await ptyPair(join(config.dataDir, 'demo-tty', 'qr'));
     const p = pty;
     await register({
       id: 'qr-lobby',
@@ -125,6 +126,7 @@ export async function startDemo(
   stops.push(async () => {
     await client.endAsync().catch(() => undefined);
   });
+  stops.push(await startHelpDemo(edge, config.dataDir, pty !== undefined, register, dlog));
   for (const t of timers) t.unref();
   dlog.info(
     { devices: ['kiosk-lobby', pty ? 'qr-lobby' : undefined, 'qr-wifi'].filter(Boolean) },
