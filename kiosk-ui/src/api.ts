@@ -34,11 +34,21 @@ function errorBody(res: Response, text: string): ApiError {
   };
 }
 
+export interface ApiOptions {
+  /** Give up after this long: the call then fails like a lost connection (status 0). */
+  timeoutMs?: number;
+}
+
 /**
  * Calls the edge's API on the same origin; the session cookie rides along. A body is sent as
  * JSON; without one no Content-Type is set (fastify refuses an empty JSON body).
  */
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  options: ApiOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
@@ -48,6 +58,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
       headers,
       credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     });
   } catch (err) {
     throw new HttpError({

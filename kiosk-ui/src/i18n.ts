@@ -1,3 +1,5 @@
+import { enAlarms, zhAlarms } from './i18n-alarms';
+
 /**
  * Every string the browser app shows, Chinese first, English second. Placeholders are `{name}`.
  * The chosen language is remembered in localStorage (`linli.lang`).
@@ -117,6 +119,7 @@ const zh = {
   copy: '复制',
   copied: '已复制',
   dismiss: '我已保存',
+  ...zhAlarms,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -236,6 +239,7 @@ const en: Record<MessageKey, string> = {
   copy: 'Copy',
   copied: 'Copied',
   dismiss: 'I have saved it',
+  ...enAlarms,
 };
 
 export type Lang = 'zh' | 'en';

@@ -66,3 +66,12 @@ export function formatRelative(iso: string | null, nowMs: number, t: Translate):
   if (h < 24) return t('hoursAgo', { n: h });
   return t('daysAgo', { n: Math.floor(h / 24) });
 }
+
+/** A span as a ticking clock reads it: "0:07", "12:05", "1:02:03". Negative spans read as "0:00". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}

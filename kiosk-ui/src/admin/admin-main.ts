@@ -3,6 +3,8 @@ import { render } from 'preact';
 import { AdminApp } from './admin-app';
 import '../styles.css';
 import './admin.css';
+import './alarms.css';
+import './alarm-log.css';
 
 const root = document.getElementById('app');
 if (root) render(html`<${AdminApp} />`, root);

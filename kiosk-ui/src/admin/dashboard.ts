@@ -1,7 +1,9 @@
 import { html } from 'htm/preact';
 import type { MeResponse } from '../../../edge/api/types';
 import { useI18n } from '../i18n-context';
+import { AlarmConsole } from './alarm-console';
 import { DeviceTable } from './device-table';
+import { DutyRoster } from './duty-roster';
 import { errorText } from './error-text';
 import { RecentEvents } from './recent-events';
 import { RegisterForm } from './register-form';
@@ -19,7 +21,10 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
   const { t } = useI18n();
   const { devices, loadError, live, recent, reload } = useLiveDevices(onAuthLost);
   const online = devices?.filter((d) => d.online).length ?? 0;
+  // Alarms and the roster are for staff and admins (a viewer's role may not see them).
+  const onDuty = me.role === 'admin' || me.role === 'staff';
   return html`<main class="dashboard">
+    ${onDuty ? html`<${AlarmConsole} onAuthLost=${onAuthLost} />` : null}
     <section class="panel devices-panel">
       <div class="panel-head">
         <h2>${t('devices')}</h2>
@@ -33,5 +38,6 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
       <${RecentEvents} events=${recent} />
       ${me.role === 'admin' ? html`<${RegisterForm} onRegistered=${() => void reload()} />` : null}
     </div>
+    ${onDuty ? html`<${DutyRoster} canEdit=${me.role === 'admin'} />` : null}
   </main>`;
 }

@@ -1,13 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { DeviceStatusEvent, DeviceView, QrScannedView } from '../../../edge/api/types';
 import { api, type HttpError } from '../api';
-import { type ConnState, connectSse } from '../sse';
-
-/** Events of `GET /api/events` the device page uses. */
-interface AdminEvents {
-  'device.status': DeviceStatusEvent;
-  'qr.scanned': QrScannedView;
-}
+import type { ConnState } from '../sse';
+import { subscribeAdminEvents } from './admin-events';
 
 export interface LiveDevices {
   devices: DeviceView[] | null;
@@ -80,8 +75,7 @@ export function useLiveDevices(onAuthLost: () => void): LiveDevices {
       setRecent((r) => [e, ...r.filter((x) => x.recordId !== e.recordId)].slice(0, RECENT_MAX));
     };
     const refresh = setInterval(() => void reload(), REFRESH_MS);
-    const close = connectSse<AdminEvents>({
-      url: '/api/events',
+    const close = subscribeAdminEvents({
       handlers: { 'device.status': onStatus, 'qr.scanned': onScan },
       onState: (state, status) => {
         if (state === 'denied' && status === 401) authLost.current();

@@ -2,22 +2,33 @@ import { html } from 'htm/preact';
 import { useI18n } from '../i18n-context';
 import { formatClockDate, formatClockTime } from '../time';
 import { useNow } from '../use-now';
+import { HelpButtons } from './help';
+import type { HelpKey } from './use-help-press';
 
-export function AttractScreen() {
+export function AttractScreen({
+  onHelp,
+  calling,
+}: {
+  onHelp: (key: HelpKey) => void;
+  calling: HelpKey | null;
+}) {
   const { t, locale } = useI18n();
   const now = new Date(useNow(1000));
   return html`<section class="attract" data-testid="attract">
-    <div class="clock" data-testid="clock">
-      <time class="clock-time" datetime=${now.toISOString()}>${formatClockTime(now, locale)}</time>
-      <div class="clock-date">${formatClockDate(now, locale)}</div>
-    </div>
-    <div class="prompt">
-      <div class="prompt-icons" aria-hidden="true">
-        <span class="icon-card"></span>
-        <span class="icon-qr"><i></i><i></i><i></i></span>
+    <div class="attract-info">
+      <div class="clock" data-testid="clock">
+        <time class="clock-time" datetime=${now.toISOString()}>${formatClockTime(now, locale)}</time>
+        <div class="clock-date">${formatClockDate(now, locale)}</div>
       </div>
-      <p class="prompt-main" data-testid="prompt">${t('kioskPrompt')}</p>
-      <p class="prompt-alt" lang=${locale === 'zh-CN' ? 'en' : 'zh-CN'}>${t('kioskPromptAlt')}</p>
+      <div class="prompt">
+        <div class="prompt-icons" aria-hidden="true">
+          <span class="icon-card"></span>
+          <span class="icon-qr"><i></i><i></i><i></i></span>
+        </div>
+        <p class="prompt-main" data-testid="prompt">${t('kioskPrompt')}</p>
+        <p class="prompt-alt" lang=${locale === 'zh-CN' ? 'en' : 'zh-CN'}>${t('kioskPromptAlt')}</p>
+      </div>
     </div>
+    <${HelpButtons} onHelp=${onHelp} calling=${calling} />
   </section>`;
 }

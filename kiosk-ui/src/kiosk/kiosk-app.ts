@@ -1,15 +1,19 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { QrScannedView } from '../../../edge/api/types';
+import type { KioskAlarmView } from '../alarm-types';
 import { I18nContext, LangToggle, useI18n, useLangState } from '../i18n-context';
 import { type ConnState, connectSse } from '../sse';
 import { AttractScreen } from './attract-screen';
+import { AlarmBanner, HelpStatus, useKioskAlarms } from './help';
 import { type PairOutcome, pairKiosk } from './pairing';
 import { SCAN_SHOW_MS, ScanResult, type ShownScan } from './scan-result';
+import { useHelpPress } from './use-help-press';
 
 /** Events of `GET /api/kiosk/events` this screen shows. */
 interface KioskEvents {
   'qr.scanned': QrScannedView;
+  'kiosk.alarm': KioskAlarmView;
 }
 
 type Phase =
@@ -42,6 +46,8 @@ function Kiosk() {
   const [conn, setConn] = useState<ConnState>('connecting');
   const [shown, setShown] = useState<ShownScan | null>(null);
   const [pairRun, setPairRun] = useState(0);
+  const help = useHelpPress();
+  const [alarms, onAlarm] = useKioskAlarms();
 
   // An admin may paste the pairing link into an open screen: only the hash changes then.
   useEffect(() => {
@@ -75,13 +81,13 @@ function Kiosk() {
     return connectSse<KioskEvents>({
       url: '/api/kiosk/events',
       probeUrl: '/api/kiosk/me',
-      handlers: { 'qr.scanned': (scan) => setShown({ scan, shownAt: Date.now() }) },
+      handlers: { 'qr.scanned': (scan) => setShown({ scan, shownAt: Date.now() }), 'kiosk.alarm': onAlarm },
       onState: (state) => {
         if (state === 'denied') setPhase({ kind: 'not-paired', reason: 'no-session' });
         else setConn(state);
       },
     });
-  }, [phase.kind]);
+  }, [phase.kind, onAlarm]);
 
   useEffect(() => {
     if (!shown) return;
@@ -94,7 +100,9 @@ function Kiosk() {
   let body = html`<p class="kiosk-wait">${t('pairing')}</p>`;
   if (phase.kind === 'not-paired') body = html`<${NotPaired} reason=${phase.reason} />`;
   else if (phase.kind === 'live')
-    body = shown ? html`<${ScanResult} shown=${shown} onBack=${back} />` : html`<${AttractScreen} />`;
+    body = shown
+      ? html`<${ScanResult} shown=${shown} onBack=${back} />`
+      : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} />`;
 
   return html`<div class="kiosk">
     <header class="kiosk-bar">
@@ -107,7 +115,11 @@ function Kiosk() {
         <${LangToggle} />
       </div>
     </header>
-    <main class="kiosk-main">${body}</main>
+    <${AlarmBanner} alarms=${alarms} />
+    <main class="kiosk-main">
+      ${body}
+      ${help.press ? html`<${HelpStatus} press=${help.press} alarms=${alarms} onClose=${help.dismiss} />` : null}
+    </main>
   </div>`;
 }
 

@@ -3,6 +3,8 @@ import { render } from 'preact';
 import { KioskApp } from './kiosk-app';
 import '../styles.css';
 import './kiosk.css';
+import './help.css';
+import './alarm-banner.css';
 
 const root = document.getElementById('app');
 if (root) render(html`<${KioskApp} />`, root);
