@@ -295,5 +295,11 @@ t.test(
       401,
       'only a paired kiosk',
     );
+    const late = await SseClient.connect(`${edge.httpUrl}/api/kiosk/events`, {
+      authorization: `Bearer ${k.body.token}`,
+    });
+    t.teardown(() => late.close());
+    const shown = await late.next((m) => m.event === 'kiosk.alarm', 2000);
+    t.match(shown.data, { id: a.body.alarmId }, 'a screen opened during the alarm shows its banner at once');
   },
 );

@@ -131,3 +131,8 @@ export function applyAlarmRecord(alarms: Map<string, Alarm>, r: AlarmRecord): vo
       return;
   }
 }
+
+/** What a kiosk screen in the public room may show of an alarm: no who, no where. */
+export function kioskAlarmView(a: Alarm) {
+  return { id: a.id, kind: a.kind, state: a.state, raisedAt: a.raisedAt };
+}

@@ -129,7 +129,7 @@ t.test(
   },
 );
 
-t.test('a new boot or a new seq is a new alarm; an old press beyond the window is too', async (t) => {
+t.test('a new boot or a new seq is a new alarm; a boot-less seq beyond the window is too', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'linli-alarm-'));
   const clock = new FakeClock();
   const { records, svc } = await open(dir, clock);
@@ -138,9 +138,13 @@ t.test('a new boot or a new seq is a new alarm; an old press beyond the window i
   const c = await svc.press('btn-1', press(2, 'b1'));
   const d = await svc.press('btn-2', press(1, 'b1'));
   t.equal(new Set([a.id, b.id, c.id, d.id]).size, 4);
+  const panelPress = { type: 'help.pressed', ts: '2026-11-22T08:00:00.000Z', seq: 9, key: 'sos' } as const;
+  const p1 = await svc.press('panel-1', panelPress);
   await clock.advance(700_000);
   const e = await svc.press('btn-1', press(1, 'b1'));
-  t.not(e.id, a.id, 'a panel seq that wrapped around much later is a new press');
+  t.equal(e.id, a.id, 'with a boot, the same press stays the same alarm however late its repeat');
+  const p2 = await svc.press('panel-1', panelPress);
+  t.not(p2.id, p1.id, 'a panel seq (no boot) seen again much later is a new press: its counter wrapped');
   svc.stop();
   await records.close();
 });

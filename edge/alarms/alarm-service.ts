@@ -250,7 +250,9 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     for (const a of this.alarms.values()) {
       if (a.deviceId !== deviceId || a.press.seq !== e.seq || a.kind === 'technical') continue;
       if ((a.press.boot ?? null) !== (e.boot ?? null)) continue;
-      if (Date.parse(a.raisedAt) >= since) return a;
+      // (device, boot, seq) names one press for good; without a boot (a wired panel, whose seq
+      // wraps at 65535) only within the dedupe window.
+      if (e.boot !== undefined || Date.parse(a.raisedAt) >= since) return a;
     }
     return undefined;
   }

@@ -8,7 +8,7 @@ import type { EdgeState } from '../state/edge-state.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { StateStore } from '../store/state-store.js';
-import type { Alarm } from './alarm-model.js';
+import { kioskAlarmView } from './alarm-model.js';
 import { AlarmService } from './alarm-service.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { alarmText, type Notifier, onDuty } from './notify/notifier.js';
@@ -37,11 +37,6 @@ export interface AlarmWiring {
   escalateMs: number;
   dedupeMs: number;
   log: Logger;
-}
-
-/** What a kiosk screen in the public room may show of an alarm: no who, no where. */
-export function kioskAlarmView(a: Alarm) {
-  return { id: a.id, kind: a.kind, state: a.state, raisedAt: a.raisedAt };
 }
 
 /**

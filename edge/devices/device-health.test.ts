@@ -90,19 +90,22 @@ t.test('unknown devices are ignored, forgotten ones too', async (t) => {
   t.same(seen, []);
 });
 
-t.test('a disconnected device that stays silent past its heartbeats is reported as missing them', async (t) => {
-  const { h, seen, advance } = setup();
-  h.track(row('b3'));
-  h.reportStatus('b3', { online: true, hb: 60 });
-  h.disconnected('b3');
-  advance(170_000);
-  t.equal(h.get('b3')?.offlineReason, 'disconnected');
-  advance(20_000);
-  t.equal(h.get('b3')?.offlineReason, 'missed 3 heartbeats');
-  advance(600_000);
-  t.same(
-    seen.map((s) => s.offlineReason ?? 'online'),
-    ['online', 'disconnected', 'missed 3 heartbeats'],
-    'announced once',
-  );
-});
+t.test(
+  'a disconnected device that stays silent past its heartbeats is reported as missing them',
+  async (t) => {
+    const { h, seen, advance } = setup();
+    h.track(row('b3'));
+    h.reportStatus('b3', { online: true, hb: 60 });
+    h.disconnected('b3');
+    advance(170_000);
+    t.equal(h.get('b3')?.offlineReason, 'disconnected');
+    advance(20_000);
+    t.equal(h.get('b3')?.offlineReason, 'missed 3 heartbeats');
+    advance(600_000);
+    t.same(
+      seen.map((s) => s.offlineReason ?? 'online'),
+      ['online', 'disconnected', 'missed 3 heartbeats'],
+      'announced once',
+    );
+  },
+);

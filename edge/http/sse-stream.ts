@@ -12,6 +12,8 @@ export function streamSse(
   keepaliveMs: number,
   filter: (e: SseEvent) => boolean = () => true,
   onClose?: () => void,
+  /** The current state a new client needs first (sent without ids: not replayable). */
+  initial: { event: string; data: unknown }[] = [],
 ): void {
   reply.hijack();
   const res = reply.raw;
@@ -23,6 +25,7 @@ export function streamSse(
   });
   req.raw.socket.setNoDelay(true);
   res.write('retry: 2000\n: connected\n\n');
+  for (const e of initial) res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
   const header = req.headers['last-event-id'];
   const last = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
   const unsubscribe = hub.subscribe((e) => {

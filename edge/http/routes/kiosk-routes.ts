@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { kioskAlarmView } from '../../alarms/alarm-model.js';
 import { LinliError } from '../../errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { KIOSK_COOKIE, requireKiosk } from '../auth-guard.js';
@@ -105,6 +106,10 @@ export async function kioskRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
             health.reportLink(id, false, 'screen closed');
           }
         },
+        // A screen that opens while a help alarm is in progress shows its banner at once.
+        (deps.alarms?.list() ?? [])
+          .filter((a) => a.state !== 'resolved' && a.kind !== 'technical')
+          .map((a) => ({ event: 'kiosk.alarm', data: kioskAlarmView(a) })),
       );
     },
   );
