@@ -133,6 +133,11 @@ export function applyAlarmRecord(alarms: Map<string, Alarm>, r: AlarmRecord): vo
 }
 
 /** What a kiosk screen in the public room may show of an alarm: no who, no where. */
-export function kioskAlarmView(a: Alarm) {
+export function kioskAlarmView(a: Alarm): {
+  id: string;
+  kind: AlarmKind;
+  state: AlarmState;
+  raisedAt: string;
+} {
   return { id: a.id, kind: a.kind, state: a.state, raisedAt: a.raisedAt };
 }

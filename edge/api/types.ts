@@ -109,3 +109,20 @@ export interface ApiError {
   error: string;
   message: string;
 }
+
+export type { Alarm, AlarmKind, AlarmOutcome, AlarmState, AlarmStep } from '../alarms/alarm-model.js';
+export type { DutyEntry, WebhookTarget } from '../state/edge-state.js';
+
+/** SSE `kiosk.alarm` data: what a screen in the public room may know of an alarm (no who, no where). */
+export interface KioskAlarmView {
+  id: string;
+  kind: import('../alarms/alarm-model.js').AlarmKind;
+  state: import('../alarms/alarm-model.js').AlarmState;
+  raisedAt: string;
+}
+
+/** `POST /api/kiosk/help` answer: sent only once the alarm is on disk. */
+export interface KioskHelpAnswer {
+  alarmId: string;
+  state: import('../alarms/alarm-model.js').AlarmState;
+}
