@@ -175,6 +175,7 @@ export async function registerMqttDevices(
       id,
       type: 'help-button',
       transport: 'mqtt',
+      assignedTo: `room ${i}`,
     });
     if (r.status !== 201 || !r.body.password) {
       throw new Error(`registering ${id}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -79,11 +79,13 @@ export async function run(opts: { quick: boolean; outDir: string }): Promise<obj
       transport: 'serial',
       path: pty.a,
       baudRate: 9600,
+      assignedTo: 'bench hall',
     });
     const btn = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
       id: 'btn-b',
       type: 'help-button',
       transport: 'mqtt',
+      assignedTo: 'bench room',
     });
     const loader = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
       id: 'load-qr',

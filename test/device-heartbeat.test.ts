@@ -14,6 +14,7 @@ const reg = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/d
   id: 'btn-hb',
   type: 'help-button',
   transport: 'mqtt',
+  assignedTo: 'room 102',
 });
 
 t.test(

@@ -127,6 +127,34 @@ t.test('scanning the badge at the kiosk shows the numbers to call, and records n
   );
 });
 
+t.test("an alarm from the elder's button names the elder to staff", async (t) => {
+  const b = await api<{ password: string }>(edge.httpUrl, admin, 'POST', '/api/devices', {
+    id: 'btn-e',
+    type: 'help-button',
+    transport: 'mqtt',
+    assignedTo: 'r-0001',
+  });
+  const c = await mqtt.connectAsync(edge.mqttUrl, {
+    username: 'btn-e',
+    password: b.body.password,
+    protocolVersion: 4,
+  });
+  const acked = new Promise((r) => c.on('message', r));
+  await c.subscribeAsync('linli/v1/dev/btn-e/cmd');
+  const press = { type: 'help.pressed', ts: new Date().toISOString(), seq: 1, key: 'sos', boot: 'e1' };
+  await c.publishAsync('linli/v1/dev/btn-e/evt', JSON.stringify(press), { qos: 1 });
+  await acked;
+  await c.endAsync();
+  const alarms = await api<{ assignedTo: string; who?: { name: string; address: string } }[]>(
+    edge.httpUrl,
+    admin,
+    'GET',
+    '/api/alarms',
+  );
+  t.match(alarms.body[0], { assignedTo: 'r-0001', who: { name: '张桂兰', address: '3栋2单元401' } });
+  t.notMatch(JSON.stringify(alarms.body), /高血压/, 'never the health notes');
+});
+
 t.test('revoking a badge makes its token dead', async (t) => {
   t.equal((await api(edge.httpUrl, admin, 'DELETE', '/api/residents/r-0001/badge')).status, 204);
   const res = await fetch(`${edge.httpUrl}${new URL(badgeUrl).pathname}`);
@@ -148,4 +176,8 @@ t.test('edits are registry records naming the resident by id and fields only', a
   t.ok(registry.length >= 3);
   t.match(registry[0], /"type":"resident.created".*"id":"r-0001"/);
   for (const r of all) t.notMatch(r, /张桂兰|高血压|13800138000/, 'no names, notes or phones in records');
+  t.ok(
+    all.some((r) => r.includes('"type":"alarm.raised"') && r.includes('"assignedTo":"r-0001"')),
+    'the alarm names the elder by id',
+  );
 });

@@ -223,6 +223,7 @@ t.test(
       id: 'btn-k',
       type: 'help-button',
       transport: 'mqtt',
+      assignedTo: 'room 7',
     });
     // Watch the press arrive on the broker and kill the daemon right then, before the ack can go out.
     const watcher = await mqtt.connectAsync(edge.mqttUrl, {

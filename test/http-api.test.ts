@@ -98,6 +98,7 @@ t.test('devices: register, validate, list, remove', async (t) => {
     [{ id: 'x1', type: 'toaster', transport: 'http' }, 400],
     [{ id: 'x2', type: 'qr-scanner', transport: 'serial', baudRate: 9600 }, 422],
     [{ id: 'x3', type: 'help-button', transport: 'serial', path: '/dev/x', baudRate: 9600 }, 422],
+    [{ id: 'x7', type: 'help-button', transport: 'mqtt' }, 422],
     [{ id: 'x4', type: 'qr-scanner', transport: 'serial', path: '/dev/ttyNOPE0', baudRate: 9600 }, 422],
     [{ id: 'x5', type: 'kiosk', transport: 'http', path: '/dev/x' }, 422],
     [{ id: 'x6', type: 'card-reader', transport: 'serial', path: '/dev/ttyX6', baudRate: 9600 }, 422],

@@ -14,6 +14,7 @@ const reg = async (id: string) => {
     id,
     type: 'help-button',
     transport: 'mqtt',
+    assignedTo: `room ${id}`,
   });
   if (r.status !== 201) throw new Error(`register ${id}: ${r.status}`);
   return r.body.password;

@@ -8,7 +8,7 @@ import type { EdgeState } from '../state/edge-state.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { StateStore } from '../store/state-store.js';
-import { kioskAlarmView } from './alarm-model.js';
+import { type Alarm, kioskAlarmView } from './alarm-model.js';
 import { AlarmService } from './alarm-service.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { alarmText, type Notifier, onDuty } from './notify/notifier.js';
@@ -39,6 +39,17 @@ export interface AlarmWiring {
   log: Logger;
 }
 
+/** Staff's view of an alarm: the elder behind `assignedTo` by name and address (never health notes). */
+export function staffAlarmView(
+  a: Alarm,
+  state: StateStore<EdgeState>,
+): Alarm & { who?: { residentId: string; name: string; address?: string } } {
+  const r = a.assignedTo ? state.data.residents.find((x) => x.id === a.assignedTo) : undefined;
+  return r
+    ? { ...a, who: { residentId: r.id, name: r.name, ...(r.address ? { address: r.address } : {}) } }
+    : { ...a };
+}
+
 /**
  * Opens the alarm service and connects it to the world: the retained topic
  * `linli/v1/edge/alarm/{id}` (cleared when resolved), the screens (SSE `alarm`), and the
@@ -61,7 +72,7 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
   alarms.on('change', (a) => {
     void publish(alarmTopic(a.id), a.state === 'resolved' ? '' : JSON.stringify(a), true);
     // A copy: the replay ring must keep the state as it was at this change.
-    w.sse.publish('alarm', structuredClone(a));
+    w.sse.publish('alarm', structuredClone(staffAlarmView(a, w.state)));
     w.sse.publish('kiosk.alarm', kioskAlarmView(a));
     log.info({ alarmId: a.id, deviceId: a.deviceId, kind: a.kind, state: a.state, level: a.level }, 'alarm');
   });
@@ -95,7 +106,7 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
       alarm,
       level,
       recipients: onDuty(w.state.data.duty, level, new Date(), w.tz),
-      text: alarmText(alarm, level, w.tz),
+      text: alarmText(staffAlarmView(alarm, w.state), level, w.tz),
     }),
     async (d) => {
       if (d.ok)

@@ -110,7 +110,12 @@ export interface ApiError {
   message: string;
 }
 
-export type { Alarm, AlarmKind, AlarmOutcome, AlarmState, AlarmStep } from '../alarms/alarm-model.js';
+export type { AlarmKind, AlarmOutcome, AlarmState, AlarmStep } from '../alarms/alarm-model.js';
+
+/** `GET /api/alarms` item and SSE `alarm` data (staff): the alarm, and the elder behind it by name. */
+export type Alarm = import('../alarms/alarm-model.js').Alarm & {
+  who?: { residentId: string; name: string; address?: string };
+};
 export type { DutyEntry, WebhookTarget } from '../state/edge-state.js';
 
 /** SSE `kiosk.alarm` data: what a screen in the public room may know of an alarm (no who, no where). */

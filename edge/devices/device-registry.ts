@@ -115,6 +115,11 @@ function normalise(input: NewDevice): NewDevice {
   if (!allowed.includes(input.transport)) {
     bad(`a ${input.type} uses transport ${allowed.join(' or ')}, not ${input.transport}`);
   }
+  if ((input.type === 'help-button' || input.type === 'help-panel') && !input.assignedTo) {
+    bad(
+      'a help device needs assignedTo: the elder (resident id) or the place it serves, so an alarm says who and where',
+    );
+  }
   const out: NewDevice = { ...input };
   if (input.transport === 'serial') {
     if (!input.path) bad('a serial device needs path');

@@ -26,7 +26,11 @@ const KIND_TEXT: Record<Alarm['kind'], string> = {
 };
 
 /** The alarm as staff read it in a message: kind, who/where, device, local time, level. */
-export function alarmText(a: Alarm, level: number, tz: string): string {
+export function alarmText(
+  a: Alarm & { who?: { name: string; address?: string } },
+  level: number,
+  tz: string,
+): string {
   const time = new Intl.DateTimeFormat('zh-CN', {
     timeZone: tz,
     year: 'numeric',
@@ -39,7 +43,9 @@ export function alarmText(a: Alarm, level: number, tz: string): string {
   }).format(new Date(a.raisedAt));
   const lines = [
     `【邻里·一键通】${KIND_TEXT[a.kind]}${level > 0 ? `（已升级至第 ${level} 级）` : ''}`,
-    `对象/位置：${a.assignedTo ?? '未指定'}`,
+    a.who
+      ? `对象：${a.who.name}${a.who.address ? `（${a.who.address}）` : ''}`
+      : `位置：${a.assignedTo ?? '未指定'}`,
     `设备：${a.deviceId}${a.press.button ? ` 按键 ${a.press.button}` : ''}`,
     ...(a.reason ? [`情况：${a.reason}`] : []),
     `时间：${time}`,

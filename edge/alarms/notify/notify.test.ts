@@ -26,7 +26,11 @@ const roster = [
 t.test('the message staff read: kind, who, device, local time', async (t) => {
   const text = alarmText(alarm, 1, 'Asia/Shanghai');
   t.match(text, /紧急求助（SOS）（已升级至第 1 级）/);
-  t.match(text, /resident:r-17/);
+  t.match(text, /位置：resident:r-17/, 'a place when no resident is known');
+  t.match(
+    alarmText({ ...alarm, who: { name: '张桂兰', address: '3栋401' } }, 0, 'Asia/Shanghai'),
+    /对象：张桂兰（3栋401）/,
+  );
   t.match(text, /btn-1 按键 B1/);
   t.match(text, /2026\/11\/22 16:00:01/, 'Beijing time');
 });

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { OUTCOMES } from '../../alarms/alarm-model.js';
+import { staffAlarmView } from '../../alarms/alarm-wiring.js';
 import { LinliError } from '../../errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { requireRole } from '../auth-guard.js';
@@ -37,6 +38,9 @@ export const AlarmSchema = Type.Object({
   note: Type.Optional(Type.String()),
   repeats: Type.Integer(),
   history: Type.Array(Step),
+  who: Type.Optional(
+    Type.Object({ residentId: Type.String(), name: Type.String(), address: Type.Optional(Type.String()) }),
+  ),
 });
 
 /** The alarm console's API (staff): list, acknowledge, resolve with an outcome and a note. */
@@ -59,7 +63,8 @@ export async function alarmRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
     async (req) =>
       alarms()
         .list()
-        .filter((a) => !req.query.open || a.state !== 'resolved'),
+        .filter((a) => !req.query.open || a.state !== 'resolved')
+        .map((a) => staffAlarmView(a, deps.state)),
   );
   app.post(
     '/api/alarms/:id/ack',
@@ -67,7 +72,8 @@ export async function alarmRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
       schema: { tags: ['alarms'], params: IdParams, response: { 200: AlarmSchema, ...errorResponses } },
       preHandler: requireRole(users, 'staff'),
     },
-    async (req) => alarms().acknowledge(req.params.id, req.session?.username ?? '?'),
+    async (req) =>
+      staffAlarmView(await alarms().acknowledge(req.params.id, req.session?.username ?? '?'), deps.state),
   );
   app.post(
     '/api/alarms/:id/resolve',
@@ -87,6 +93,9 @@ export async function alarmRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
       preHandler: requireRole(users, 'staff'),
     },
     async (req) =>
-      alarms().resolve(req.params.id, req.session?.username ?? '?', req.body.outcome, req.body.note),
+      staffAlarmView(
+        await alarms().resolve(req.params.id, req.session?.username ?? '?', req.body.outcome, req.body.note),
+        deps.state,
+      ),
   );
 }

@@ -131,7 +131,13 @@ export function AlarmCard({
       <dl class="alarm-facts">
         <div class="who">
           <dt>${t('alarmWho')}</dt>
-          <dd>${alarm.assignedTo ?? html`<span class="muted">${t('alarmNobody')}</span>`}</dd>
+          <dd>
+            ${
+              alarm.who
+                ? html`<strong>${alarm.who.name}</strong>${alarm.who.address ? ` · ${alarm.who.address}` : ''}`
+                : (alarm.assignedTo ?? html`<span class="muted">${t('alarmNobody')}</span>`)
+            }
+          </dd>
         </div>
         <div>
           <dt>${t('alarmDevice')}</dt>

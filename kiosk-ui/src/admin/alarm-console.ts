@@ -68,7 +68,7 @@ function ResolvedList({ alarms }: { alarms: Alarm[] }) {
         <div class="resolved-row">
           <time datetime=${a.raisedAt} title=${formatDateTime(a.raisedAt, locale)}>${formatDateTime(a.raisedAt, locale)}</time>
           <span class="alarm-kind">${t(`kind_${a.kind}`)}</span>
-          <span>${a.assignedTo ?? t('alarmNobody')} · <code>${a.deviceId}</code></span>
+          <span>${a.who?.name ?? a.assignedTo ?? t('alarmNobody')} · <code>${a.deviceId}</code></span>
           <strong class="resolved-outcome" data-testid=${`alarm-outcome-text-${a.id}`}>${a.outcome ? t(`outcome_${a.outcome}`) : ''}</strong>
           <span class="muted">
             ${a.resolvedBy && a.resolvedAt ? t('alarmResolvedBy', { by: a.resolvedBy, time: formatTimeOfDay(a.resolvedAt, locale) }) : ''}

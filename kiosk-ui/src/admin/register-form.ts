@@ -161,7 +161,7 @@ export function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
   }
   if (transport === 'pcsc') fields.push(text('reader', t('fieldReader'), { name: 'reader' }));
   if (type === 'help-button' || type === 'help-panel')
-    fields.push(text('assignedTo', t('fieldAssignedTo'), { name: 'assignedTo' }));
+    fields.push(text('assignedTo', t('fieldAssignedTo'), { name: 'assignedTo', required: true }));
 
   return html`<section class="panel register">
     <h2>${t('registerTitle')}</h2>
