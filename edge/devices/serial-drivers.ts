@@ -39,54 +39,47 @@ export interface SerialTimings {
 
 type DriverFactory = (device: DeviceRow, sink: DriverSink, timings: SerialTimings) => RunningDriver;
 
-/** One factory per device type the edge drives itself; later issues add panels, terminals… */
+/** A registered serial device's line settings, with the documented defaults, and the edge's backoff. */
+function lineOptions(d: DeviceRow, timings: SerialTimings) {
+  return {
+    deviceId: d.id,
+    path: d.path as string,
+    baudRate: d.baudRate as number,
+    dataBits: d.dataBits ?? 8,
+    parity: d.parity ?? 'none',
+    stopBits: d.stopBits ?? 1,
+    backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
+  } as const;
+}
+
+/** What any driver reports, passed on to the sink under the device's id. */
+interface ReportingDriver {
+  on(event: 'link', fn: (s: LinkState) => void): unknown;
+  on(event: 'malformed', fn: (m: { reason: string }) => void): unknown;
+}
+function report<D extends ReportingDriver>(driver: D, d: DeviceRow, sink: DriverSink): D {
+  driver.on('link', (s) => sink.link(d.id, s));
+  driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
+  return driver;
+}
+
+/** One factory per device type the edge drives itself; later issues add card readers, terminals… */
 const FACTORIES: Partial<Record<DeviceRow['type'], DriverFactory>> = {
   'qr-scanner': (d, sink, timings) => {
-    const driver = new QrScannerDriver({
-      deviceId: d.id,
-      path: d.path as string,
-      baudRate: d.baudRate as number,
-      dataBits: d.dataBits ?? 8,
-      parity: d.parity ?? 'none',
-      stopBits: d.stopBits ?? 1,
-      encoding: d.encoding ?? 'utf-8',
-      backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
-    });
+    const driver = report(
+      new QrScannerDriver({ ...lineOptions(d, timings), encoding: d.encoding ?? 'utf-8' }),
+      d,
+      sink,
+    );
     driver.on('event', (e) => sink.event(d.id, e));
-    driver.on('link', (s) => sink.link(d.id, s));
-    driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
     return driver;
   },
-  'gsm-modem': (d, sink, timings) => {
-    const driver = new GsmModemDriver({
-      deviceId: d.id,
-      path: d.path as string,
-      baudRate: d.baudRate as number,
-      dataBits: d.dataBits ?? 8,
-      parity: d.parity ?? 'none',
-      stopBits: d.stopBits ?? 1,
-      backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
-    });
-    driver.on('link', (s) => sink.link(d.id, s));
-    driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
-    return driver;
-  },
+  'gsm-modem': (d, sink, timings) => report(new GsmModemDriver(lineOptions(d, timings)), d, sink),
   'help-panel': (d, sink, timings) => {
-    const driver = new HelpPanelDriver({
-      deviceId: d.id,
-      path: d.path as string,
-      baudRate: d.baudRate as number,
-      dataBits: d.dataBits ?? 8,
-      parity: d.parity ?? 'none',
-      stopBits: d.stopBits ?? 1,
-      backoff: { initialMs: timings.backoffMs, maxMs: timings.backoffMaxMs },
-    });
+    const driver = report(new HelpPanelDriver(lineOptions(d, timings)), d, sink);
     driver.on('event', (e) => sink.event(d.id, e));
-    driver.on('link', (s) => {
-      sink.link(d.id, s);
-      if (s.online) sink.supervise(d.id, PANEL_HEARTBEAT_S);
-    });
-    driver.on('malformed', (m) => sink.malformed(d.id, m.reason));
+    // The panel's protocol fixes its heartbeat: hold it to that from the moment its port opens.
+    driver.on('link', (s) => s.online && sink.supervise(d.id, PANEL_HEARTBEAT_S));
     return Object.assign(driver, {
       // `$AK,<seq>` once the alarm is on disk, again for every repeat.
       command: async (cmd: DeviceCommand) => {
