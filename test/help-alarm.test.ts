@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -6,6 +5,7 @@ import t from 'tap';
 import { api, login, startEdge, tempDir } from './helpers/edge-process.js';
 import { mosquittoPub, mosquittoSub, requireMosquittoClients } from './helpers/mosquitto.js';
 import { SseClient } from './helpers/sse-client.js';
+import { webhookReceiver } from './helpers/webhook-receiver.js';
 
 requireMosquittoClients();
 
@@ -90,21 +90,13 @@ t.test(
       { name: '李', phone: '13900139000', level: 1 },
     ]);
     // A local staff-group robot that fails once, then takes the message.
-    const posts: { msgtype: string; text: { content: string; mentioned_mobile_list: string[] } }[] = [];
-    const robot = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        posts.push(JSON.parse(body));
-        if (posts.length === 1) res.writeHead(500).end();
-        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0}');
-      });
-    });
-    await new Promise<void>((r) => robot.listen(0, '127.0.0.1', r));
-    t.teardown(() => robot.close());
-    const hook = `http://127.0.0.1:${(robot.address() as { port: number }).port}/cgi-bin/webhook/send`;
+    const wecom = await webhookReceiver([500]);
+    t.teardown(wecom.close);
+    const posts = wecom.posts as {
+      msgtype: string;
+      text: { content: string; mentioned_mobile_list: string[] };
+    }[];
+    const hook = wecom.url;
     const hooks = [{ name: 'wecom-duty', url: hook, format: 'wecom', levels: [0] }];
     t.equal((await api(edge.httpUrl, token, 'PUT', '/api/webhooks', hooks)).status, 200);
     const reg = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
@@ -270,6 +262,11 @@ t.test(
     const edge = await startEdge();
     t.teardown(() => edge.stop());
     const token = await login(edge.httpUrl);
+    const robot = await webhookReceiver();
+    t.teardown(robot.close);
+    await api(edge.httpUrl, token, 'PUT', '/api/webhooks', [
+      { name: 'dd', url: robot.url, format: 'dingtalk' },
+    ]);
     const k = await api<{ token: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
       id: 'kiosk-1',
       type: 'kiosk',
@@ -285,6 +282,9 @@ t.test(
     t.equal(a.status, 200);
     t.equal(a.body.alarmId, b.body.alarmId);
     t.equal((await api<Alarm[]>(edge.httpUrl, token, 'GET', '/api/alarms')).body.length, 1);
+    const posts = (await robot.waitFor(1)) as { msgtype: string; text: { content: string } }[];
+    t.equal(posts.length, 1, 'posted to the DingTalk robot once');
+    t.match(posts[0], { msgtype: 'text', text: { content: /紧急求助/ } });
     const banner = await kioskSse.next((m) => m.event === 'kiosk.alarm');
     t.same(
       Object.keys(banner.data as object).sort(),

@@ -3,6 +3,7 @@ import t from 'tap';
 import { HelpPanelSimulator } from '../firmware-bridge/help-panel/simulator.js';
 import { api, login, startEdge, tempDir } from './helpers/edge-process.js';
 import { ptyPair } from './helpers/pty.js';
+import { webhookReceiver } from './helpers/webhook-receiver.js';
 
 interface Alarm {
   id: string;
@@ -23,6 +24,9 @@ const edge = await startEdge(
 );
 t.teardown(() => edge.stop());
 const token = await login(edge.httpUrl);
+const robot = await webhookReceiver();
+t.teardown(robot.close);
+await api(edge.httpUrl, token, 'PUT', '/api/webhooks', [{ name: 'json', url: robot.url, format: 'json' }]);
 await api(edge.httpUrl, token, 'POST', '/api/devices', {
   id: 'panel-1',
   type: 'help-panel',
@@ -63,6 +67,12 @@ t.test('a red-key press is acked with $AK once on disk; its repeats make no seco
     press: { button: 'B1' },
   });
   t.match(bySeq.get(green.seq), { kind: 'service', press: { button: 'B2' } });
+  const posts = (await robot.waitFor(2)) as { alarm: { id: string } }[];
+  t.same(
+    posts.map((p) => p.alarm.id).sort(),
+    alarms.map((a) => a.id).sort(),
+    'each alarm posted to the webhook once',
+  );
 });
 
 t.test('lost acks: the panel re-sends until one arrives, still one alarm', async (t) => {
