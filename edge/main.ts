@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, EX_CONFIG, loadConfig } from './config/config.js';
 import { loadOrCreateKey } from './crypto/key-file.js';
-import { startDemo } from './demo/demo.js';
 import { type RunningEdge, startEdge } from './edge.js';
 import { createLogger } from './log.js';
 
@@ -42,7 +41,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
         `linli-edge: first admin created: user admin, password ${edge.generatedAdminPassword} (shown once)\n`,
       );
     }
-    if (config.demo) running.stopDemo = await startDemo(edge, config, log);
+    if (config.demo) {
+      // Loaded only in demo mode: the simulators are no part of a production box's footprint.
+      const { startDemo } = await import('./demo/demo.js');
+      running.stopDemo = await startDemo(edge, config, log);
+    }
     if (stopRequested) {
       stopGracefully(running, stopRequested, log);
       return;
