@@ -7,7 +7,9 @@ import { startAlarms } from './alarms/alarm-wiring.js';
 import { UserService } from './auth/user-service.js';
 import { EdgeBroker } from './broker/broker.js';
 import { EdgeStatusClient } from './broker/edge-status-client.js';
-import { parseDeviceTopic } from './broker/topics.js';
+import { deviceTopic, parseDeviceTopic } from './broker/topics.js';
+import { CardService } from './cards/card-service.js';
+import { cardTapHandler } from './cards/card-tap-handler.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
 import { SealedBox } from './crypto/sealed-box.js';
 import { readTlsFiles } from './crypto/tls-files.js';
@@ -124,6 +126,7 @@ export async function startEdge(
   feedScreens(bus, health, sse, records, log);
 
   const residents = new ResidentService(state, box, records);
+  const cards = new CardService(state, records);
   let publicBase = config.publicUrl ?? config.cloudUrl ?? '';
   const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));
   const sink = brokerDriverSink(
@@ -175,6 +178,20 @@ export async function startEdge(
       if (!r?.badge) return plainMeaning(text);
       return { kind: 'badge', residentId: r.id, view: { code: r.badge.code, ...state.data.contacts } };
     }) as (id: string, e: DeviceEvent) => Promise<void>,
+  );
+  intake.on(
+    'card.tapped',
+    cardTapHandler(
+      cards,
+      (id) => state.data.residents.find((r) => r.id === id)?.name,
+      records,
+      (deviceId, result) => {
+        b.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify({ type: 'feedback', result }), {
+          qos: 1,
+        }).catch((err: unknown) => log.warn({ err, deviceId }, 'feedback to reader failed'));
+      },
+      (g) => sse.publish('kiosk.greeting', g),
+    ) as (id: string, e: DeviceEvent) => Promise<void>,
   );
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
 
@@ -253,6 +270,7 @@ export async function startEdge(
         state,
         alarms,
         residents,
+        cards,
         publicBase: () => publicBase,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.js';
 import type { UserService } from '../auth/user-service.js';
 import type { EdgeBroker } from '../broker/broker.js';
+import type { CardService } from '../cards/card-service.js';
 import type { EdgeConfig } from '../config/config.js';
 import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
@@ -26,6 +27,7 @@ export interface AppDeps {
   state: StateStore<EdgeState>;
   alarms?: AlarmService;
   residents: ResidentService;
+  cards: CardService;
   /** Base of public links in QR codes (LINLI_PUBLIC_URL, else the cloud's, else this edge's). */
   publicBase: () => string;
   /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */

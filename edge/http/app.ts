@@ -11,6 +11,7 @@ import { installErrorHandler } from './error-handler.js';
 import { alarmRoutes } from './routes/alarm-routes.js';
 import { alarmSettingsRoutes } from './routes/alarm-settings-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { cardRoutes } from './routes/card-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     alarmRoutes,
     alarmSettingsRoutes,
     residentRoutes,
+    cardRoutes,
     publicRoutes,
   ]) {
     await routes(app, deps);

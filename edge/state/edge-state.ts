@@ -78,6 +78,17 @@ export interface ResidentRow {
   updatedAt: string;
 }
 
+/** A card bound to a resident, identified by its UID (DOMAIN.md: Linli reads UIDs only). */
+export interface CardRow {
+  /** Upper-case hex, bytes as read. */
+  uid: string;
+  residentId: string;
+  kind: 'resident' | 'party';
+  state: 'active' | 'lost' | 'revoked';
+  boundAt: string;
+  changedAt: string;
+}
+
 /** Numbers every badge page shows: the community office and the local police station. */
 export interface PublicContacts {
   community?: { name: string; phone: string };
@@ -93,14 +104,24 @@ export interface EdgeState {
   webhooks: WebhookTarget[];
   residents: ResidentRow[];
   contacts: PublicContacts;
+  cards: CardRow[];
 }
 
 /** Migrations of the state file: `EDGE_STATE_MIGRATIONS[i]` turns version i+1 into i+2. */
 export const EDGE_STATE_MIGRATIONS = [
-  // v1 → v2: duty roster, notification webhooks, residents (elders) and public contacts (issue 3).
-  (d: unknown) => ({ duty: [], webhooks: [], residents: [], contacts: {}, ...(d as object) }),
+  // v1 → v2: duty roster, webhooks, residents and public contacts (issue 3), cards (issue 4).
+  (d: unknown) => ({ duty: [], webhooks: [], residents: [], contacts: {}, cards: [], ...(d as object) }),
 ];
 
 export function emptyEdgeState(): EdgeState {
-  return { users: [], sessions: [], devices: [], duty: [], webhooks: [], residents: [], contacts: {} };
+  return {
+    users: [],
+    sessions: [],
+    devices: [],
+    duty: [],
+    webhooks: [],
+    residents: [],
+    contacts: {},
+    cards: [],
+  };
 }
