@@ -26,6 +26,8 @@ import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
+import { loadCatalogue } from './points/catalogue.js';
+import { PointsService } from './points/points-service.js';
 import { ResidentService } from './residents/resident-service.js';
 import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
 import { RecordLog } from './store/record-log.js';
@@ -179,12 +181,30 @@ export async function startEdge(
       return { kind: 'badge', residentId: r.id, view: { code: r.badge.code, ...state.data.contacts } };
     }) as (id: string, e: DeviceEvent) => Promise<void>,
   );
+  const catalogueFile = config.pointsCatalogue ?? join(packageRoot(), 'edge', 'points', 'catalogue.zh.json');
+  let catalogue: ReturnType<typeof loadCatalogue>;
+  try {
+    catalogue = loadCatalogue(catalogueFile);
+  } catch (err) {
+    throw new ConfigError('LINLI_POINTS_CATALOGUE', (err as Error).message);
+  }
+  const points = await PointsService.open(records, snapshots, catalogue, config.tz);
+  const partyMembers = () => [
+    ...new Set(
+      cards
+        .list()
+        .filter((c) => c.kind === 'party' && c.state === 'active')
+        .map((c) => c.residentId),
+    ),
+  ];
   intake.on(
     'card.tapped',
     cardTapHandler(
       cards,
       (id) => state.data.residents.find((r) => r.id === id)?.name,
       records,
+      (deviceId, residentId, party) => points.swipe(deviceId, residentId, party),
+      (residentId) => points.summary(residentId, partyMembers(), new Date().toISOString()),
       (deviceId, result) => {
         b.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify({ type: 'feedback', result }), {
           qos: 1,
@@ -237,6 +257,7 @@ export async function startEdge(
     health.stop();
     rollup.stop();
     await stopAlarms();
+    await points.close().catch((err: unknown) => log.error({ err }, 'points snapshot failed'));
     await drivers.stopAll();
     await rollup.flush().catch((err: unknown) => log.error({ err }, 'writing device counters failed'));
     await statusClient.stop();
@@ -271,6 +292,7 @@ export async function startEdge(
         alarms,
         residents,
         cards,
+        points,
         publicBase: () => publicBase,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },

@@ -123,6 +123,55 @@ t.test(
   },
 );
 
+t.test(
+  'a points session: a party card is credited once; a resident card is refused; ranking and CSV',
+  async (t) => {
+    t.equal(
+      (await api(edge.httpUrl, admin, 'PATCH', '/api/cards/04A1B2C3', { state: 'active' })).status,
+      200,
+    );
+    const bad = await api(edge.httpUrl, admin, 'POST', '/api/points/sessions', {
+      itemId: 'volunteer',
+      readers: ['kiosk-1'],
+    });
+    t.equal(bad.status, 422, 'only card readers take part in a session');
+    const s = await api<{ id: string }>(edge.httpUrl, admin, 'POST', '/api/points/sessions', {
+      itemId: 'volunteer',
+      readers: ['rd-1'],
+    });
+    t.equal(s.status, 201);
+    const first = await tap('1234567890ABCD');
+    t.equal(first.result, 'ok');
+    t.match(first.greeting, { name: '王*国', credited: 2, points: { pointsThisMonth: 2, rank: 1 } });
+    t.equal((await tap('1234567890ABCD')).result, 'duplicate', 'once per session');
+    const resident = await tap('04A1B2C3');
+    t.equal(resident.result, 'refused', 'a resident card earns no party points');
+    t.equal((await api(edge.httpUrl, admin, 'POST', `/api/points/sessions/${s.body.id}/close`)).status, 200);
+    t.equal((await tap('1234567890ABCD')).result, 'no-session');
+    const d = await api(edge.httpUrl, admin, 'POST', '/api/points/deductions', {
+      residentId: 'r-2',
+      itemId: 'absence',
+      reason: '无故缺席组织生活',
+    });
+    t.equal(d.status, 204);
+    const ranking = await api<{
+      period: string;
+      rows: { residentId: string; name: string; points: number; rank: number }[];
+    }>(edge.httpUrl, admin, 'GET', '/api/points/ranking');
+    t.match(ranking.body, {
+      period: /^\d{4}-\d{2}$/,
+      rows: [{ residentId: 'r-2', name: '王建国', points: -1, rank: 1 }],
+    });
+    const csv = await fetch(`${edge.httpUrl}/api/points/ranking.csv`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM, so Excel reads UTF-8');
+    t.match(csv.headers.get('content-type'), /text\/csv/);
+    t.equal(bytes.subarray(3).toString('utf8'), '排名,姓名,居民编号,积分\r\n1,王建国,r-2,-1\r\n');
+  },
+);
+
 t.test('every tap is a points record naming the resident by id, never the card UID', async (t) => {
   t.equal(await edge.stop(), 0);
   const log = await RecordLog.open({
@@ -135,7 +184,7 @@ t.test('every tap is a points record naming the resident by id, never the card U
   for await (const { record } of log.read(1)) if (record.type === 'card.swipe') swipes.push(record);
   t.same(
     swipes.map((r) => r.body.result),
-    ['ok', 'no-session', 'unknown-card', 'refused'],
+    ['ok', 'no-session', 'unknown-card', 'refused', 'ok', 'duplicate', 'refused', 'no-session'],
   );
   t.match(swipes[0], { stream: 'points', body: { residentId: 'r-1', deviceId: 'rd-1' } });
   t.notMatch(JSON.stringify(swipes), /04A1B2C3|1234567890ABCD/);

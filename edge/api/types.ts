@@ -131,3 +131,57 @@ export interface KioskHelpAnswer {
   alarmId: string;
   state: import('../alarms/alarm-model.js').AlarmState;
 }
+
+/** One of an elder's emergency contacts. */
+export interface EmergencyContact {
+  name: string;
+  relation?: string;
+  phone: string;
+}
+
+/**
+ * `GET /api/residents` item and `GET /api/residents/{id}` (staff). Only the single resident
+ * carries `healthNotes` (sealed at rest, opened for staff); the list never does.
+ */
+export interface ResidentView {
+  id: string;
+  name: string;
+  address?: string;
+  phone?: string;
+  roles: string[];
+  emergencyContacts: EmergencyContact[];
+  healthNotes?: string;
+  /** The active QR badge: its public code only, never the token. */
+  badge?: { code: string; issuedAt: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `POST /api/residents` body (admin); `PATCH` takes any of it but `id` (`healthNotes: ''` clears). */
+export interface ResidentInput {
+  id: string;
+  name: string;
+  address?: string;
+  phone?: string;
+  roles?: string[];
+  emergencyContacts?: EmergencyContact[];
+  healthNotes?: string;
+}
+
+/** `POST /api/residents/{id}/badge` answer: the new badge; the one before it is dead. */
+export interface BadgeIssued {
+  code: string;
+  url: string;
+}
+
+/** A public number a badge shows. */
+export interface ContactNumber {
+  name: string;
+  phone: string;
+}
+
+/** `GET /api/settings/contacts` (anyone) / `PUT` (admin): the numbers every badge shows. */
+export interface PublicContacts {
+  community?: ContactNumber;
+  police?: ContactNumber;
+}

@@ -178,6 +178,12 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     doc: 'a help button or panel not test-pressed for this many days raises a technical alarm',
   },
   {
+    env: 'LINLI_POINTS_CATALOGUE',
+    field: 'pointsCatalogue',
+    kind: { kind: 'string' },
+    doc: 'the party-member points items (JSON); unset: the shipped example edge/points/catalogue.zh.json',
+  },
+  {
     env: 'LINLI_DEVICE_COUNTERS_MS',
     field: 'deviceCountersMs',
     kind: MS(1000, 86_400_000),

@@ -30,6 +30,7 @@ export interface EdgeConfig {
   alarmDedupeMs: number;
   notifyRetryMs: number;
   helpTestDays: number;
+  pointsCatalogue?: string;
   sseKeepaliveMs: number;
   sseReplay: number;
   loginMaxPerMinute: number;

@@ -8,6 +8,7 @@ import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+import type { PointsService } from '../points/points-service.js';
 import type { ResidentService } from '../residents/resident-service.js';
 import type { EdgeState } from '../state/edge-state.js';
 import type { StateStore } from '../store/state-store.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
   alarms?: AlarmService;
   residents: ResidentService;
   cards: CardService;
+  points?: PointsService;
   /** Base of public links in QR codes (LINLI_PUBLIC_URL, else the cloud's, else this edge's). */
   publicBase: () => string;
   /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */

@@ -16,6 +16,7 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
+import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import { residentRoutes } from './routes/resident-routes.js';
 import { userRoutes } from './routes/user-routes.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     alarmSettingsRoutes,
     residentRoutes,
     cardRoutes,
+    pointsRoutes,
     publicRoutes,
   ]) {
     await routes(app, deps);
