@@ -1,4 +1,5 @@
 import { enAlarms, zhAlarms } from './i18n-alarms';
+import { enElders, zhElders } from './i18n-elders';
 
 /**
  * Every string the browser app shows, Chinese first, English second. Placeholders are `{name}`.
@@ -120,6 +121,7 @@ const zh = {
   copied: '已复制',
   dismiss: '我已保存',
   ...zhAlarms,
+  ...zhElders,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -240,6 +242,7 @@ const en: Record<MessageKey, string> = {
   copied: 'Copied',
   dismiss: 'I have saved it',
   ...enAlarms,
+  ...enElders,
 };
 
 export type Lang = 'zh' | 'en';

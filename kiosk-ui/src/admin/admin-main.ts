@@ -5,6 +5,8 @@ import '../styles.css';
 import './admin.css';
 import './alarms.css';
 import './alarm-log.css';
+import './elders.css';
+import './badge.css';
 
 const root = document.getElementById('app');
 if (root) render(html`<${AdminApp} />`, root);

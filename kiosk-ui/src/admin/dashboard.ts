@@ -4,6 +4,7 @@ import { useI18n } from '../i18n-context';
 import { AlarmConsole } from './alarm-console';
 import { DeviceTable } from './device-table';
 import { DutyRoster } from './duty-roster';
+import { Elders } from './elders';
 import { errorText } from './error-text';
 import { RecentEvents } from './recent-events';
 import { RegisterForm } from './register-form';
@@ -21,7 +22,7 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
   const { t } = useI18n();
   const { devices, loadError, live, recent, reload } = useLiveDevices(onAuthLost);
   const online = devices?.filter((d) => d.online).length ?? 0;
-  // Alarms and the roster are for staff and admins (a viewer's role may not see them).
+  // Alarms, the roster and the elders are for staff and admins (a viewer's role may not see them).
   const onDuty = me.role === 'admin' || me.role === 'staff';
   return html`<main class="dashboard">
     ${onDuty ? html`<${AlarmConsole} onAuthLost=${onAuthLost} />` : null}
@@ -39,5 +40,6 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
       ${me.role === 'admin' ? html`<${RegisterForm} onRegistered=${() => void reload()} />` : null}
     </div>
     ${onDuty ? html`<${DutyRoster} canEdit=${me.role === 'admin'} />` : null}
+    ${onDuty ? html`<${Elders} canEdit=${me.role === 'admin'} onAuthLost=${onAuthLost} />` : null}
   </main>`;
 }
