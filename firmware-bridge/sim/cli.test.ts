@@ -246,22 +246,22 @@ t.test('linli-sim panel over a pty pair, acked by the panel driver', { skip }, a
     events.length = 0;
     const run = await panel(['--press', 'red', '--button', 'B7', '--panel-id', 'P9']);
     t.equal(run.code, 0, run.stderr);
-    t.match(run.stdout, /^acked seq 1 \(sos B7\): 2 sends, \d+ ms\n$/);
-    t.same(
-      events.map((e) => (e.type === 'heartbeat' ? ['hb', e.seq] : [e.seq, e.key, e.button])),
-      [
-        ['hb', 0],
-        [1, 'sos', 'B7'],
-        [1, 'sos', 'B7'],
-      ],
-    );
+    // Acked at its 2nd send; on a busy machine a 3rd may already be on its way (repeat 30 ms).
+    t.match(run.stdout, /^acked seq 1 \(sos B7\): [23] sends, \d+ ms\n$/);
+    const seen = events.map((e) => (e.type === 'heartbeat' ? ['hb', e.seq] : [e.seq, e.key, e.button]));
+    t.same(seen.slice(0, 3), [
+      ['hb', 0],
+      [1, 'sos', 'B7'],
+      [1, 'sos', 'B7'],
+    ]);
+    t.ok(seen.slice(3).every((x) => x[0] === 1), 'only repeats of the same alarm after that');
   });
 
   t.test('--count with --every', async (t) => {
     events.length = 0;
     const run = await panel(['--press', 'green', '--count', '2', '--every', '20ms']);
     t.equal(run.code, 0, run.stderr);
-    t.match(run.stdout, /^acked seq 1 \(service B1\): 2 sends, \d+ ms\nacked seq 2 \(service B1\)/);
+    t.match(run.stdout, /^acked seq 1 \(service B1\): \d+ sends, \d+ ms\nacked seq 2 \(service B1\)/);
   });
 
   t.test('lines from stdin; a bad line means exit 65', async (t) => {
