@@ -129,7 +129,12 @@ t.test(
       '-m',
       dup,
     ]);
-    const list = await api<Alarm[]>(edge.httpUrl, token, 'GET', '/api/alarms');
+    // PUBACK comes before the edge has handled the duplicate: wait for it to be counted.
+    let list = await api<Alarm[]>(edge.httpUrl, token, 'GET', '/api/alarms');
+    for (let i = 0; i < 50 && (list.body[0]?.repeats ?? 0) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      list = await api<Alarm[]>(edge.httpUrl, token, 'GET', '/api/alarms');
+    }
     t.equal(list.body.length, 1, 'exactly one alarm');
     const alarm = list.body[0] as Alarm;
     t.match(alarm, { kind: 'sos', deviceId: 'btn-1', assignedTo: 'resident:r-1' });
