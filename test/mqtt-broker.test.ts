@@ -225,8 +225,17 @@ t.test('malformed payloads are counted, not crashed on', async (t) => {
     ]);
     t.equal(r.code, 0, 'accepted on the wire');
   }
-  await new Promise((r) => setTimeout(r, 200));
-  const text = await (await fetch(`${edge.httpUrl}/metrics`)).text();
+  // PUBACK comes before the edge has looked at the payload: wait until all four are counted.
+  let text = '';
+  for (let i = 0; i < 50; i++) {
+    text = await (await fetch(`${edge.httpUrl}/metrics`)).text();
+    if (
+      /linli_device_payloads_rejected_total\{reason="unknown-type"\} 1/.test(text) &&
+      /reason="not-json"\} 1/.test(text)
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 40));
+  }
   t.match(text, /linli_device_payloads_rejected_total\{reason="not-json"\} 1/);
   t.match(text, /linli_device_payloads_rejected_total\{reason="invalid"\} 1/);
   t.match(text, /linli_device_payloads_rejected_total\{reason="unknown-type"\} 1/);
