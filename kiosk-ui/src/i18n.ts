@@ -1,5 +1,6 @@
 import { enAlarms, zhAlarms } from './i18n-alarms';
 import { enElders, zhElders } from './i18n-elders';
+import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
 
 /**
  * Every string the browser app shows, Chinese first, English second. Placeholders are `{name}`.
@@ -122,6 +123,7 @@ const zh = {
   dismiss: '我已保存',
   ...zhAlarms,
   ...zhElders,
+  ...zhKioskCards,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -243,6 +245,7 @@ const en: Record<MessageKey, string> = {
   dismiss: 'I have saved it',
   ...enAlarms,
   ...enElders,
+  ...enKioskCards,
 };
 
 export type Lang = 'zh' | 'en';

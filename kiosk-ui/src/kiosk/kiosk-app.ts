@@ -5,6 +5,7 @@ import type { KioskAlarmView } from '../alarm-types';
 import { I18nContext, LangToggle, useI18n, useLangState } from '../i18n-context';
 import { type ConnState, connectSse } from '../sse';
 import { AttractScreen } from './attract-screen';
+import { GREETING_SHOW_MS, Greeting, type KioskGreeting } from './greeting';
 import { AlarmBanner, HelpStatus, useKioskAlarms } from './help';
 import { type PairOutcome, pairKiosk } from './pairing';
 import { SCAN_SHOW_MS, ScanResult, type ShownScan } from './scan-result';
@@ -14,6 +15,7 @@ import { useHelpPress } from './use-help-press';
 interface KioskEvents {
   'qr.scanned': QrScannedView;
   'kiosk.alarm': KioskAlarmView;
+  'kiosk.greeting': KioskGreeting;
 }
 
 type Phase =
@@ -45,6 +47,7 @@ function Kiosk() {
   const [house, setHouse] = useState<string | null>(null);
   const [conn, setConn] = useState<ConnState>('connecting');
   const [shown, setShown] = useState<ShownScan | null>(null);
+  const [greeting, setGreeting] = useState<KioskGreeting | null>(null);
   const [pairRun, setPairRun] = useState(0);
   const help = useHelpPress();
   const [alarms, onAlarm] = useKioskAlarms();
@@ -81,7 +84,17 @@ function Kiosk() {
     return connectSse<KioskEvents>({
       url: '/api/kiosk/events',
       probeUrl: '/api/kiosk/me',
-      handlers: { 'qr.scanned': (scan) => setShown({ scan, shownAt: Date.now() }), 'kiosk.alarm': onAlarm },
+      handlers: {
+        'qr.scanned': (scan) => {
+          setGreeting(null);
+          setShown({ scan, shownAt: Date.now() });
+        },
+        'kiosk.alarm': onAlarm,
+        'kiosk.greeting': (g) => {
+          setShown(null);
+          setGreeting(g);
+        },
+      },
       onState: (state) => {
         if (state === 'denied') setPhase({ kind: 'not-paired', reason: 'no-session' });
         else setConn(state);
@@ -95,14 +108,25 @@ function Kiosk() {
     return () => clearTimeout(timer);
   }, [shown]);
 
-  const back = useCallback(() => setShown(null), []);
+  useEffect(() => {
+    if (!greeting) return;
+    const timer = setTimeout(() => setGreeting(null), GREETING_SHOW_MS);
+    return () => clearTimeout(timer);
+  }, [greeting]);
+
+  const back = useCallback(() => {
+    setShown(null);
+    setGreeting(null);
+  }, []);
 
   let body = html`<p class="kiosk-wait">${t('pairing')}</p>`;
   if (phase.kind === 'not-paired') body = html`<${NotPaired} reason=${phase.reason} />`;
   else if (phase.kind === 'live')
-    body = shown
-      ? html`<${ScanResult} shown=${shown} onBack=${back} />`
-      : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} />`;
+    body = greeting
+      ? html`<${Greeting} g=${greeting} onBack=${back} />`
+      : shown
+        ? html`<${ScanResult} shown=${shown} onBack=${back} />`
+        : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} />`;
 
   return html`<div class="kiosk">
     <header class="kiosk-bar">

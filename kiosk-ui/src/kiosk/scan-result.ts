@@ -32,9 +32,19 @@ export function ScanResult({ shown, onBack }: { shown: ShownScan; onBack: () => 
       <h2>${t('scanTitle')}</h2>
     </div>
     <span class="scan-kind" data-testid="scan-kind">
-      ${scan.kind === 'url' ? t('scanKindUrl') : t('scanKindText')}
+      ${scan.kind === 'badge' ? t('scanKindBadge') : scan.kind === 'url' ? t('scanKindUrl') : t('scanKindText')}
     </span>
     <p class=${long ? 'scan-text long' : 'scan-text'} data-testid="scan-text">${scan.text}</p>
+    ${
+      scan.badge
+        ? html`<div class="badge-numbers" data-testid="badge-numbers">
+          <p>${t('badgeCall')}</p>
+          ${scan.badge.community ? html`<p>${t('badgeCommunity')} ${scan.badge.community.name}：<strong>${scan.badge.community.phone}</strong></p>` : null}
+          ${scan.badge.police ? html`<p>${t('badgePolice')} ${scan.badge.police.name}：<strong>${scan.badge.police.phone}</strong></p>` : null}
+          <p><strong>120</strong></p>
+        </div>`
+        : null
+    }
     <p class="scan-countdown">${t('scanCountdown', { n: left })}</p>
     <button type="button" class="big-button" data-testid="scan-back" onClick=${onBack}>
       ${t('scanBack')}

@@ -1,0 +1,41 @@
+/** Strings of the kiosk's card greeting and badge scans; merged into the tables of i18n.ts. */
+
+export const zhKioskCards = {
+  greetHello: '您好，{name}',
+  greetUnknownName: '您好',
+  greetCredited: '本次活动 +{n} 分，已记入',
+  greetCapped: '本项积分已达上限，本次记 {n} 分',
+  greetDuplicate: '本次活动已经记过分了',
+  greetNoSession: '现在没有进行中的活动',
+  greetUnknownCard: '这张卡还没有登记，请联系社区工作人员',
+  greetRefusedLost: '这张卡已挂失或注销，请联系社区工作人员',
+  greetRefusedKind: '居民卡不计党员积分，请使用党员卡',
+  greetMonth: '本月积分',
+  greetRank: '第 {rank} 名 / 共 {of} 人',
+  greetRecent: '最近记录',
+  badgeTitle: '爱心二维码',
+  badgeCall: '如需帮助，请拨打：',
+  badgeCommunity: '社区',
+  badgePolice: '派出所',
+  scanKindBadge: '爱心二维码',
+} as const;
+
+export const enKioskCards: Record<keyof typeof zhKioskCards, string> = {
+  greetHello: 'Hello, {name}',
+  greetUnknownName: 'Hello',
+  greetCredited: '+{n} points for this activity, recorded',
+  greetCapped: 'This item reached its limit: {n} points recorded',
+  greetDuplicate: 'This activity is already recorded for you',
+  greetNoSession: 'No activity is open right now',
+  greetUnknownCard: 'This card is not registered: please ask the community staff',
+  greetRefusedLost: 'This card is reported lost or revoked: please ask the community staff',
+  greetRefusedKind: 'A resident card earns no party points: please use the party card',
+  greetMonth: 'Points this month',
+  greetRank: 'Rank {rank} of {of}',
+  greetRecent: 'Recent',
+  badgeTitle: 'Care QR badge',
+  badgeCall: 'If this person needs help, call:',
+  badgeCommunity: 'Community',
+  badgePolice: 'Police station',
+  scanKindBadge: 'Care badge',
+};
