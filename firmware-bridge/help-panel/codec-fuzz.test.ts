@@ -7,6 +7,7 @@
  */
 
 import t from 'tap';
+import { seededRandom } from '../../test/helpers/seeded-random.js';
 import {
   encodeAck,
   encodeAlarm,
@@ -21,20 +22,7 @@ import {
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed2);
 const LINES = 120_000;
 
-/** mulberry32: a small, fast, seedable PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(SEED);
-const int = (n: number): number => Math.floor(random() * n);
-const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
+const { random, int, pick } = seededRandom(SEED);
 
 const ID_CHARS = 'ABCPab019._-';
 const INTERESTING = [
