@@ -89,8 +89,10 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
   const channels = (): Notifier[] => [
     ...w.state.data.webhooks.map((t) => {
       const key = JSON.stringify(t);
-      let n = webhooks.get(key);
-      if (!n) webhooks.set(key, (n = new WebhookNotifier(t)));
+      const known = webhooks.get(key);
+      if (known) return known;
+      const n = new WebhookNotifier(t);
+      webhooks.set(key, n);
       return n;
     }),
     // One modem is enough to reach the duty phones; the first that can send does.

@@ -161,10 +161,12 @@ export class PointsLedger {
 
   private add(tx: PointsTx): void {
     const keys = periodKeys(tx.at, this.tz);
-    const totals = (this.state.totals[tx.residentId] ??= {});
+    this.state.totals[tx.residentId] ??= {};
+    const totals = this.state.totals[tx.residentId] as Record<string, number>;
     for (const p of ['month', 'quarter', 'year'] as CapPeriod[])
       totals[keys[p]] = (totals[keys[p]] ?? 0) + tx.points;
-    const byItem = (this.state.byItem[tx.residentId] ??= {});
+    this.state.byItem[tx.residentId] ??= {};
+    const byItem = this.state.byItem[tx.residentId] as Record<string, number>;
     for (const p of ['month', 'quarter', 'year'] as CapPeriod[]) {
       const k = `${tx.itemId}/${keys[p]}`;
       byItem[k] = (byItem[k] ?? 0) + tx.points;

@@ -4,7 +4,7 @@
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import t from 'tap';
 import { ptyPair, skipWithoutSocat } from '../../test/helpers/pty.js';
+import { SerialCardReaderDriver } from '../card-reader/serial-driver.js';
 import type { HeartbeatEvent, HelpPressedEvent, QrScannedEvent } from '../device-events.js';
 import { GsmModemDriver, ModemError } from '../gsm-modem/driver.js';
 import { HelpPanelDriver } from '../help-panel/driver.js';
@@ -254,7 +255,10 @@ t.test('linli-sim panel over a pty pair, acked by the panel driver', { skip }, a
       [1, 'sos', 'B7'],
       [1, 'sos', 'B7'],
     ]);
-    t.ok(seen.slice(3).every((x) => x[0] === 1), 'only repeats of the same alarm after that');
+    t.ok(
+      seen.slice(3).every((x) => x[0] === 1),
+      'only repeats of the same alarm after that',
+    );
   });
 
   t.test('--count with --every', async (t) => {
@@ -393,4 +397,104 @@ t.test('linli-sim modem over a pty pair: prints each SMS masked, --fail refuses'
     `modem ready on ${pair.b}\nfault: answered +CMS ERROR: 330\n` +
       `SMS to +*********8000 (2 parts): ${JSON.stringify(text)}\n`,
   );
+});
+
+t.test('card: help and argument errors; unreachable vpcd', async (t) => {
+  t.match((await sim(['--help'])).stdout, /\bcard\b.*vpcd/);
+  t.match((await sim(['card', '--help'])).stdout, /--uid HEX/);
+  const cases: [string[], RegExp][] = [
+    [['card'], /--uid is required/],
+    [['card', '--uid', '04A1B2'], /--uid must be 4 to 10 bytes, got 3/],
+    [['card', '--uid', '04A1B2CX'], /uid must be an even number of hex digits/],
+    [['card', '--uid', '04A1B2C3', '--reader', '2'], /--reader must be one of 0, 1/],
+    [['card', '--uid', '04A1B2C3', '--cpu', '--atr', '3B00'], /--cpu and --atr exclude each other/],
+    [['card', '--uid', '04A1B2C3', '--hold', '1'], /--hold must be a duration/],
+    [
+      ['card', '--uid', '0011223344', '--port', '/x', '--format', 'decimal'],
+      /--uid cannot be sent as decimal/,
+    ],
+    [
+      ['card', '--uid', '04A1B2C3', '--port', '/x', '--format', 'oct'],
+      /--format must be one of hex, decimal/,
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await sim(argv);
+    t.equal(run.code, 64, `${argv.join(' ')}: exit 64`);
+    t.match(run.stderr, message);
+    t.ok(oneLine(run.stderr), `one line: ${run.stderr.trim()}`);
+  }
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
+  const absent = await sim(['card', '--uid', '04A1B2C3', '--vpcd-port', String(port)]);
+  t.equal(absent.code, 69, 'vpcd not reachable: exit 69');
+  t.match(absent.stderr, /vpcd not reachable on 127\.0\.0\.1:\d+ \(ECONNREFUSED\): is pcscd running\?/);
+});
+
+t.test('linli-sim card against a stand-in vpcd: the ATR and the UID as pcscd asks for them', async (t) => {
+  const answers: Buffer[] = [];
+  const server = createServer((socket) => {
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        answers.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+        pending = pending.subarray(2 + pending.readUInt16BE(0));
+      }
+    });
+    // vpcd: power on (no answer), "send the ATR", then GET DATA UID and an unknown APDU
+    socket.write(Buffer.from('000101' + '000104' + '0005FFCA000000' + '000500A4040000', 'hex'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise((resolve) => server.close(resolve)));
+  const port = String((server.address() as AddressInfo).port);
+  const run = await sim(['card', '--uid', '04a1b2c3', '--cpu', '--hold', '300ms', '--vpcd-port', port]);
+  t.equal(run.code, 0, run.stderr);
+  t.same(
+    answers.map((a) => a.toString('hex').toUpperCase()),
+    ['3B8180018080', '04A1B2C39000', '6A81'],
+    'ATR, UID + 90 00, 6A 81 for anything else',
+  );
+  t.match(run.stdout, /card 04A1B2C3 on reader 0 .*ATR 3B8180018080\nUID read: 04A1B2C3\n/);
+  t.match(run.stdout, /card 04A1B2C3 removed\n$/);
+});
+
+t.test('linli-sim card --port: a serial card reader, decimal, read by the driver', { skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'linli-sim-card-'));
+  const pair = await ptyPair(dir);
+  const line = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 } as const;
+  const driver = new SerialCardReaderDriver({
+    deviceId: 'card-cli',
+    path: pair.a,
+    ...line,
+    uidFormat: 'decimal',
+  });
+  const uids: string[] = [];
+  driver.on('event', (e) => uids.push(e.uid));
+  t.teardown(async () => {
+    await driver.stop();
+    await pair.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await driver.start();
+  const run = await sim([
+    'card',
+    '--uid',
+    '04A1B2C3',
+    '--port',
+    pair.b,
+    '--format',
+    'decimal',
+    '--hold',
+    '300ms',
+    '--repeat',
+    '100ms',
+  ]);
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stdout, /^sent 04A1B2C3 as decimal \(\d lines\)\n$/);
+  for (const deadline = Date.now() + 3000; uids.length === 0 && Date.now() < deadline; ) await sleep(10);
+  await sleep(50);
+  t.same(uids, ['04A1B2C3'], 'a held card repeated by the reader: one tap');
 });

@@ -5,6 +5,7 @@
  */
 
 import { buttonCommand } from './button-command.js';
+import { cardCommand } from './card-command.js';
 import { modemCommand } from './modem-command.js';
 import { panelCommand } from './panel-command.js';
 import { qrCommand } from './qr-command.js';
@@ -16,6 +17,7 @@ export const commands: Readonly<Record<string, SimCommand>> = {
   panel: panelCommand,
   button: buttonCommand,
   modem: modemCommand,
+  card: cardCommand,
 };
 
 function usage(): string {
