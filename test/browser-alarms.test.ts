@@ -101,13 +101,19 @@ t.test('admin: log in, set the duty roster; a console opened later asks to enabl
   await admin.getByTestId('alarm-console').waitFor();
   await admin.waitForSelector('[data-testid="alarm-console"] .conn[data-state="open"]', { timeout: 10_000 });
   t.equal(streams.length, 1, 'device table and alarm console share one event stream');
-  await admin.getByTestId('sound-enable').waitFor({ timeout: 5000 });
-  t.match(await admin.getByTestId('sound-enable').textContent(), /点击开启报警声音/);
-  t.equal(await admin.getByTestId('alarm-sound').getAttribute('data-sound'), 'locked');
-  await screenshot(admin, 'alarm-console-sound-locked');
-  await admin.tap('[data-testid="sound-enable"]');
+  // Whether Chromium lets this page start audio without a gesture varies (its engagement score):
+  // locked, the console must offer the button and unlock on a tap; unlocked, it must be ready.
+  await admin.waitForSelector('[data-testid="alarm-sound"]:is([data-sound="locked"],[data-sound="ready"])', {
+    timeout: 10_000,
+  });
+  if ((await admin.getByTestId('alarm-sound').getAttribute('data-sound')) === 'locked') {
+    await admin.getByTestId('sound-enable').waitFor({ timeout: 5000 });
+    t.match(await admin.getByTestId('sound-enable').textContent(), /点击开启报警声音/);
+    await screenshot(admin, 'alarm-console-sound-locked');
+    await admin.tap('[data-testid="sound-enable"]');
+  }
   await admin.waitForSelector('[data-testid="alarm-sound"][data-sound="ready"][data-playing="false"]');
-  t.equal(await admin.getByTestId('sound-enable').count(), 0, 'the button goes once the sound is on');
+  t.equal(await admin.getByTestId('sound-enable').count(), 0, 'no unlock button once the sound is on');
 });
 
 t.test('one tap on the red key: one alarm, live on the console, acknowledged and resolved', async (t) => {
