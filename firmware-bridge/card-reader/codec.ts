@@ -16,7 +16,7 @@
  * dropped and reported through the `'malformed'` event.
  */
 
-import { Transform, type TransformCallback } from 'node:stream';
+import { LineSplitter } from '../serial/line-splitter.js';
 
 /** Longest accepted line in bytes, terminator excluded (10 bytes as hex with separators is 29). */
 export const CARD_MAX_LINE_BYTES = 64;
@@ -32,8 +32,6 @@ export interface CardMalformed {
   reason: CardMalformedReason;
 }
 
-const CR = 0x0d;
-const LF = 0x0a;
 const HEX_LINE = /^[0-9A-Fa-f]{2}(?:[ :-]?[0-9A-Fa-f]{2}){3,9}$/;
 const DECIMAL_LINE = /^\d{1,20}$/;
 const MAX_4_BYTE = 2n ** 32n;
@@ -85,71 +83,23 @@ export function parseCardLine(line: Uint8Array, format: UidFormat): string | Car
  * a longer one is reported as soon as it overflows and then skipped up to its terminator. A pending
  * partial line is discarded at end of stream.
  */
-export class CardLineDecoder extends Transform {
+export class CardLineDecoder extends LineSplitter {
   readonly #format: UidFormat;
-  #parts: Buffer[] = [];
-  #length = 0;
-  #discarding = false;
-  #afterCr = false;
 
   constructor(format: UidFormat) {
-    super({ readableObjectMode: true });
+    super(CARD_MAX_LINE_BYTES);
     this.#format = format;
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let start = 0;
-    if (this.#afterCr && chunk[0] === LF) start = 1; // the LF of a CR LF split across chunks
-    this.#afterCr = false;
-    for (let i = start; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte !== CR && byte !== LF) continue;
-      this.#append(chunk.subarray(start, i));
-      this.#endLine();
-      if (byte === CR) {
-        if (i + 1 === chunk.length) this.#afterCr = true;
-        else if (chunk[i + 1] === LF) i++;
-      }
-      start = i + 1;
-    }
-    this.#append(chunk.subarray(start));
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.#reset();
-    callback();
-  }
-
-  #append(bytes: Buffer): void {
-    if (this.#discarding || bytes.length === 0) return;
-    if (this.#length + bytes.length > CARD_MAX_LINE_BYTES) {
-      this.#reset();
-      this.#discarding = true;
-      this.emit('malformed', { reason: 'too-long' } satisfies CardMalformed);
-      return;
-    }
-    this.#parts.push(Buffer.from(bytes)); // copy: the caller may reuse its chunk
-    this.#length += bytes.length;
-  }
-
-  #endLine(): void {
-    if (this.#discarding) {
-      this.#reset();
-      return;
-    }
-    const line = Buffer.concat(this.#parts);
-    this.#reset();
-    const result = parseCardLine(line, this.#format);
+  protected line(bytes: Buffer): void {
+    const result = parseCardLine(bytes, this.#format);
     if (result === null) return;
     if (typeof result === 'string') this.push(result);
     else this.emit('malformed', result);
   }
 
-  #reset(): void {
-    this.#parts = [];
-    this.#length = 0;
-    this.#discarding = false;
+  protected tooLong(): void {
+    this.emit('malformed', { reason: 'too-long' } satisfies CardMalformed);
   }
 }
 

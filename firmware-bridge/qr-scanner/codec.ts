@@ -8,8 +8,8 @@
  * the device's encoding are dropped and reported through the `'malformed'` event.
  */
 
-import { Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import { LineSplitter } from '../serial/line-splitter.js';
 import { encodeGbk } from './gbk-encoder.js';
 
 /** Longest accepted line in bytes, AIM prefix included, terminator excluded. */
@@ -33,8 +33,6 @@ export interface QrMalformed {
   reason: QrMalformedReason;
 }
 
-const CR = 0x0d;
-const LF = 0x0a;
 const GS = 0x1d;
 const AIM_FLAG = 0x5d; // ']'
 const AIM_PATTERN = /^[A-Za-z][0-9A-Za-z]$/;
@@ -87,76 +85,23 @@ export interface QrLineDecoderOptions {
  * longer line is reported as soon as it overflows and then skipped up to its terminator. A pending
  * partial line is discarded at end of stream.
  */
-export class QrLineDecoder extends Transform {
+export class QrLineDecoder extends LineSplitter {
   readonly #decoder: TextDecoder;
-  #parts: Buffer[] = [];
-  #length = 0;
-  #discarding = false;
-  #afterCr = false;
 
   constructor(options: QrLineDecoderOptions = {}) {
-    super({ readableObjectMode: true });
+    super(QR_MAX_LINE_BYTES);
     this.#decoder = createTextDecoder(options.encoding ?? 'utf-8');
   }
 
-  /** Bytes of the pending (unterminated) line held in memory. */
-  get bufferedBytes(): number {
-    return this.#length;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let start = 0;
-    if (this.#afterCr && chunk[0] === LF) start = 1; // the LF of a CR LF split across chunks
-    this.#afterCr = false;
-    for (let i = start; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte !== CR && byte !== LF) continue;
-      this.#append(chunk.subarray(start, i));
-      this.#endLine();
-      if (byte === CR) {
-        if (i + 1 === chunk.length) this.#afterCr = true;
-        else if (chunk[i + 1] === LF) i++;
-      }
-      start = i + 1;
-    }
-    this.#append(chunk.subarray(start));
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.#reset();
-    callback();
-  }
-
-  #append(bytes: Buffer): void {
-    if (this.#discarding || bytes.length === 0) return;
-    if (this.#length + bytes.length > QR_MAX_LINE_BYTES) {
-      this.#reset();
-      this.#discarding = true;
-      this.emit('malformed', { reason: 'too-long' } satisfies QrMalformed);
-      return;
-    }
-    this.#parts.push(Buffer.from(bytes)); // copy: the caller may reuse its chunk
-    this.#length += bytes.length;
-  }
-
-  #endLine(): void {
-    if (this.#discarding) {
-      this.#reset();
-      return;
-    }
-    const line = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts);
-    this.#reset();
-    const result = parseQrLine(line, this.#decoder);
+  protected line(bytes: Buffer): void {
+    const result = parseQrLine(bytes, this.#decoder);
     if (result === null) return;
     if ('reason' in result) this.emit('malformed', result);
     else this.push(result);
   }
 
-  #reset(): void {
-    this.#parts = [];
-    this.#length = 0;
-    this.#discarding = false;
+  protected tooLong(): void {
+    this.emit('malformed', { reason: 'too-long' } satisfies QrMalformed);
   }
 }
 
