@@ -6,15 +6,8 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SerialPort } from 'serialport';
-import {
-  closePort,
-  openPort,
-  type SerialBinding,
-  type SerialSettings,
-  writeAndDrain,
-} from '../serial/port-io.js';
-import { describePortError } from '../serial/serial-link.js';
+import type { SerialBinding, SerialSettings } from '../serial/port-io.js';
+import { SerialPeer } from '../serial/serial-peer.js';
 import { encodeCardLine, type UidFormat } from './codec.js';
 
 /** Options of {@link SerialCardReaderSimulator}. */
@@ -41,36 +34,12 @@ export interface SerialTapOptions {
  * A card reader on a serial port. `open()` rejects with a plain reason when the port cannot be
  * opened; writes reject once the port is gone. The constructor has no side effects.
  */
-export class SerialCardReaderSimulator {
+export class SerialCardReaderSimulator extends SerialPeer {
   readonly #options: SerialCardReaderSimulatorOptions;
-  #port: SerialPort | undefined;
 
   constructor(options: SerialCardReaderSimulatorOptions) {
+    super(options, options.binding);
     this.#options = { ...options };
-  }
-
-  /** True while the port is open. */
-  get isOpen(): boolean {
-    return this.#port?.isOpen === true;
-  }
-
-  /** Opens the port. */
-  async open(): Promise<void> {
-    if (this.#port !== undefined) return;
-    const { path } = this.#options;
-    let port: SerialPort;
-    try {
-      port = await openPort(this.#options, this.#options.binding);
-    } catch (error) {
-      throw new Error(`cannot open ${path}: ${describePortError(error, path)}`);
-    }
-    port.on('data', () => {
-      // a reader ignores what it is sent; reading keeps the port flowing, so a vanished peer is noticed
-    });
-    port.on('close', () => {
-      if (this.#port === port) this.#port = undefined;
-    });
-    this.#port = port;
   }
 
   /**
@@ -92,19 +61,5 @@ export class SerialCardReaderSimulator {
     const rest = until - Date.now();
     if (rest > 0 && !signal?.aborted) await sleep(rest, undefined, signal ? { signal } : {}).catch(() => {});
     return lines;
-  }
-
-  /** Writes bytes exactly as given (a latin1 string maps each char to one byte). */
-  async writeRaw(bytes: Uint8Array | string): Promise<void> {
-    const port = this.#port;
-    if (port === undefined || !port.isOpen) throw new Error(`${this.#options.path} is not open`);
-    await writeAndDrain(port, typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
-  }
-
-  /** Closes the port. */
-  async close(): Promise<void> {
-    const port = this.#port;
-    this.#port = undefined;
-    if (port !== undefined) await closePort(port);
   }
 }

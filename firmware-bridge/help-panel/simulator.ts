@@ -7,7 +7,6 @@
 
 import { performance } from 'node:perf_hooks';
 import type { SerialPort } from 'serialport';
-import { type ChunkOptions, splitBytes } from '../qr-scanner/simulator.js';
 import {
   closePort,
   openPort,
@@ -16,6 +15,7 @@ import {
   writeAndDrain,
 } from '../serial/port-io.js';
 import { describePortError } from '../serial/serial-link.js';
+import { type ChunkOptions, splitBytes } from '../serial/serial-peer.js';
 import {
   type EdgeFrame,
   encodeAlarm,
@@ -27,7 +27,7 @@ import {
 } from './codec.js';
 import { PANEL_HEARTBEAT_S } from './driver.js';
 
-export type { ChunkOptions } from '../qr-scanner/simulator.js';
+export type { ChunkOptions } from '../serial/serial-peer.js';
 
 /** Faults the simulator can inject; change them at any time through {@link HelpPanelSimulator.faults}. */
 export interface PanelFaults {
