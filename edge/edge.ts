@@ -7,9 +7,8 @@ import { startAlarms } from './alarms/alarm-wiring.js';
 import { UserService } from './auth/user-service.js';
 import { EdgeBroker } from './broker/broker.js';
 import { EdgeStatusClient } from './broker/edge-status-client.js';
-import { deviceTopic, parseDeviceTopic } from './broker/topics.js';
+import { parseDeviceTopic } from './broker/topics.js';
 import { CardService } from './cards/card-service.js';
-import { cardTapHandler } from './cards/card-tap-handler.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
 import { SealedBox } from './crypto/sealed-box.js';
 import { readTlsFiles } from './crypto/tls-files.js';
@@ -26,8 +25,7 @@ import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
-import { loadCatalogue } from './points/catalogue.js';
-import { PointsService } from './points/points-service.js';
+import { startPoints } from './points/points-wiring.js';
 import { ResidentService } from './residents/resident-service.js';
 import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
 import { RecordLog } from './store/record-log.js';
@@ -181,38 +179,18 @@ export async function startEdge(
       return { kind: 'badge', residentId: r.id, view: { code: r.badge.code, ...state.data.contacts } };
     }) as (id: string, e: DeviceEvent) => Promise<void>,
   );
-  const catalogueFile = config.pointsCatalogue ?? join(packageRoot(), 'edge', 'points', 'catalogue.zh.json');
-  let catalogue: ReturnType<typeof loadCatalogue>;
-  try {
-    catalogue = loadCatalogue(catalogueFile);
-  } catch (err) {
-    throw new ConfigError('LINLI_POINTS_CATALOGUE', (err as Error).message);
-  }
-  const points = await PointsService.open(records, snapshots, catalogue, config.tz);
-  const partyMembers = () => [
-    ...new Set(
-      cards
-        .list()
-        .filter((c) => c.kind === 'party' && c.state === 'active')
-        .map((c) => c.residentId),
-    ),
-  ];
-  intake.on(
-    'card.tapped',
-    cardTapHandler(
-      cards,
-      (id) => state.data.residents.find((r) => r.id === id)?.name,
-      records,
-      (deviceId, residentId, party) => points.swipe(deviceId, residentId, party),
-      (residentId) => points.summary(residentId, partyMembers(), new Date().toISOString()),
-      (deviceId, result) => {
-        b.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify({ type: 'feedback', result }), {
-          qos: 1,
-        }).catch((err: unknown) => log.warn({ err, deviceId }, 'feedback to reader failed'));
-      },
-      (g) => sse.publish('kiosk.greeting', g),
-    ) as (id: string, e: DeviceEvent) => Promise<void>,
-  );
+  const points = await startPoints({
+    schemeFile: config.pointsCatalogue,
+    tz: config.tz,
+    records,
+    snapshots,
+    state,
+    cards,
+    intake,
+    broker: b,
+    sse,
+    log,
+  });
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
 
   registry.on('added', (d) => {

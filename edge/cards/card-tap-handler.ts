@@ -4,6 +4,8 @@ import type { CardService } from './card-service.js';
 
 /** The answer a reader shows (beep pattern / display) and the kiosk reads (DESIGN.md `feedback`). */
 export type TapResult = 'ok' | 'duplicate' | 'no-session' | 'unknown-card' | 'refused';
+/** Why a tap was refused: the card is reported lost, revoked, or not a party card in a session. */
+export type TapReason = 'lost' | 'revoked' | 'not-party';
 
 /** What a kiosk screen shows for a tap: the resident's name partly masked, never the card UID. */
 export interface KioskGreeting {
@@ -12,14 +14,25 @@ export interface KioskGreeting {
   /** `张*兰` */
   name?: string;
   kind?: 'resident' | 'party';
-  reason?: string;
+  reason?: TapReason;
   /** Points credited by this tap. */
   credited?: number;
-  /** A party member's month: points, rank, recent items. */
+  /** A party member's month: points, rank, balance, flag, recent items, goods. */
   points?: unknown;
 }
 
-/** What points do with a tap of an active card; undefined when points are not running. */
+/** What staff watching a session see of a swipe (the admin event stream: full name, no UID). */
+export interface SwipeView {
+  deviceId: string;
+  result: TapResult;
+  residentId?: string;
+  reason?: TapReason;
+  sessionId?: string;
+  credited?: number;
+  at: string;
+}
+
+/** What points do with a tap of an active card. */
 export type Swipe = (
   deviceId: string,
   residentId: string,
@@ -39,10 +52,19 @@ export function maskName(name: string): string {
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
 }
 
+export interface TapOutputs {
+  /** To the reader (MQTT `feedback` command). */
+  answer: (deviceId: string, result: TapResult, reason?: TapReason) => void;
+  /** To the kiosk screens. */
+  greet: (g: KioskGreeting) => void;
+  /** To staff watching sessions. */
+  swiped: (s: SwipeView) => void;
+}
+
 /**
  * A card tap: who it is (by the bound card), what points make of it (credited once per open
- * session), the answer for the reader, a `points` record of the swipe (resident by id, never the
- * UID), and the greeting for the kiosk.
+ * session), a `points` record of the swipe (resident by id, never the UID), and only then the
+ * answer for the reader, the greeting for the kiosk and the line for staff.
  */
 export function cardTapHandler(
   cards: CardService,
@@ -50,13 +72,12 @@ export function cardTapHandler(
   records: RecordLog,
   swipe: Swipe,
   summary: (residentId: string) => unknown,
-  answer: (deviceId: string, result: TapResult) => void,
-  greet: (g: KioskGreeting) => void,
+  out: TapOutputs,
 ) {
   return async (deviceId: string, e: CardTappedEvent): Promise<void> => {
     const card = cards.get(e.uid);
     let result: TapResult;
-    let reason: string | undefined;
+    let reason: TapReason | undefined;
     let credited: number | undefined;
     let sessionId: string | undefined;
     if (!card) result = 'unknown-card';
@@ -66,12 +87,12 @@ export function cardTapHandler(
     } else {
       const s = await swipe(deviceId, card.residentId, card.kind === 'party');
       sessionId = s.sessionId;
-      reason = s.reason;
+      if (s.reason === 'not-party') reason = 'not-party';
       if (s.result === 'ok') credited = s.points;
       // A resident card outside a session is a greeting, not an error.
       result = s.result === 'no-session' && card.kind === 'resident' ? 'ok' : s.result;
     }
-    await records.append('points', 'card.swipe', {
+    const rec = await records.append('points', 'card.swipe', {
       deviceId,
       result,
       ...(card ? { residentId: card.residentId, kind: card.kind } : { uidTail: e.uid.slice(-4) }),
@@ -79,9 +100,9 @@ export function cardTapHandler(
       ...(reason ? { reason } : {}),
       tappedAt: e.ts,
     });
-    answer(deviceId, result);
+    out.answer(deviceId, result, reason);
     const name = card && result !== 'refused' ? residentName(card.residentId) : undefined;
-    greet({
+    out.greet({
       deviceId,
       result,
       ...(name ? { name: maskName(name) } : {}),
@@ -89,6 +110,15 @@ export function cardTapHandler(
       ...(reason ? { reason } : {}),
       ...(credited !== undefined ? { credited } : {}),
       ...(card?.kind === 'party' && result !== 'refused' ? { points: summary(card.residentId) } : {}),
+    });
+    out.swiped({
+      deviceId,
+      result,
+      ...(card ? { residentId: card.residentId } : {}),
+      ...(reason ? { reason } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      ...(credited !== undefined ? { credited } : {}),
+      at: rec.ts,
     });
   };
 }

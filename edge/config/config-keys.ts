@@ -181,7 +181,7 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     env: 'LINLI_POINTS_CATALOGUE',
     field: 'pointsCatalogue',
     kind: { kind: 'string' },
-    doc: 'the party-member points items (JSON); unset: the shipped example edge/points/catalogue.zh.json',
+    doc: 'the points scheme (JSON): items, goods, redeemable categories, roll-over or yearly reset, assessment flags; unset: the shipped example edge/points/catalogue.zh.json',
   },
   {
     env: 'LINLI_DEVICE_COUNTERS_MS',

@@ -1,4 +1,11 @@
-import { type CapPeriod, type PointsItem, periodKeys } from './catalogue.js';
+import {
+  type CapPeriod,
+  type FlagRule,
+  type PointsCategory,
+  type PointsItem,
+  type PointsScheme,
+  periodKeys,
+} from './catalogue.js';
 
 export interface PointsSession {
   id: string;
@@ -8,67 +15,193 @@ export interface PointsSession {
   openedAt: string;
   openedBy: string;
   closedAt?: string;
+  closedBy?: string;
   /** Residents credited in this session (once each). */
   credited: string[];
 }
 
+/** One line of a member's history: a credit, deduction, redemption or its reversal. */
 export interface PointsTx {
   at: string;
+  kind: 'credit' | 'deduction' | 'redemption' | 'reversal';
   residentId: string;
+  /** Points item or goods id. */
   itemId: string;
   points: number;
   sessionId?: string;
   reason?: string;
 }
 
+export interface Redemption {
+  id: string;
+  residentId: string;
+  goodsId: string;
+  qty: number;
+  /** Negative: what it took from the balance. */
+  points: number;
+  at: string;
+  by: string;
+  deviceId?: string;
+  reversed?: { at: string; by: string; reason: string };
+}
+
+/** A member's result in one assessment. */
+export interface FlagResult {
+  flag: string;
+  points: number;
+  rank: number;
+  of: number;
+  group: string;
+}
+
+export interface Assessment {
+  id: string;
+  quarter: string;
+  at: string;
+  by: string;
+  scope: 'branch' | 'community';
+  rules: FlagRule[];
+  /** residentId → result. */
+  results: Record<string, FlagResult>;
+}
+
+/** Who is ranked and assessed: party members with their branch and community. */
+export interface Member {
+  id: string;
+  branch?: string;
+  community?: string;
+}
+
+type Body<T extends string, B> = { type: T; ts: string; id?: string; body: B };
+
 /** Records of stream `points` the ledger reads (card.swipe records change nothing). */
 export type PointsRecord =
-  | {
-      type: 'session.opened';
-      ts: string;
-      body: { sessionId: string; itemId: string; readers: string[]; by: string };
-    }
-  | { type: 'session.closed'; ts: string; body: { sessionId: string; by: string } }
-  | {
-      type: 'points.credited';
-      ts: string;
-      body: {
+  | Body<'session.opened', { sessionId: string; itemId: string; readers: string[]; by: string }>
+  | Body<'session.closed', { sessionId: string; by: string }>
+  | Body<
+      'points.credited',
+      {
         residentId: string;
         itemId: string;
+        category?: PointsCategory;
         points: number;
         sessionId: string;
         deviceId: string;
         capped: boolean;
-      };
-    }
-  | {
-      type: 'points.deducted';
-      ts: string;
-      body: { residentId: string; itemId: string; points: number; reason: string; by: string };
-    };
+        approvedBy?: string;
+      }
+    >
+  | Body<
+      'points.deducted',
+      { residentId: string; itemId: string; points: number; reason: string; by: string }
+    >
+  | Body<'goods.restocked', { goodsId: string; qty: number; by: string; note?: string }>
+  | Body<
+      'points.redeemed',
+      {
+        redemptionId: string;
+        residentId: string;
+        goodsId: string;
+        qty: number;
+        points: number;
+        by: string;
+        deviceId?: string;
+      }
+    >
+  | Body<
+      'redemption.reversed',
+      {
+        redemptionId: string;
+        residentId: string;
+        goodsId: string;
+        qty: number;
+        points: number;
+        reason: string;
+        by: string;
+      }
+    >
+  | Body<
+      'assessment.made',
+      {
+        assessmentId: string;
+        quarter: string;
+        scope: 'branch' | 'community';
+        rules: FlagRule[];
+        /** `[residentId, points, rank, of, flag, group]` */
+        results: [string, number, number, number, string, string][];
+        by: string;
+      }
+    >;
+
+/** A member's purse for one year: points earned per category, and spent on goods (net of reversals). */
+type Purse = Partial<Record<PointsCategory | 'spent', number>>;
 
 export interface LedgerState {
   sessions: PointsSession[];
-  /** residentId → period key (`2026-11`, `2026-Q4`, `2026`) → points. */
+  /** residentId → period key (`2026-11`, `2026-Q4`, `2026`) → points (credits and deductions). */
   totals: Record<string, Record<string, number>>;
   /** residentId → itemId/period key → points (for caps). */
   byItem: Record<string, Record<string, number>>;
-  /** The last transactions, newest last (for the kiosk's "recent credits"). */
-  recent: PointsTx[];
+  /** residentId → year → purse (for the redeemable balance). */
+  purses: Record<string, Record<string, Purse>>;
+  /** goodsId → units in stock. */
+  stock: Record<string, number>;
+  redemptions: Record<string, Redemption>;
+  assessments: Assessment[];
+  /** residentId → the last transactions, newest last. */
+  recent: Record<string, PointsTx[]>;
 }
 
-export const emptyLedger = (): LedgerState => ({ sessions: [], totals: {}, byItem: {}, recent: [] });
+export const emptyLedger = (): LedgerState => ({
+  sessions: [],
+  totals: {},
+  byItem: {},
+  purses: {},
+  stock: {},
+  redemptions: {},
+  assessments: [],
+  recent: {},
+});
 
-const RECENT = 2000;
+const RECENT = 10;
+const PERIODS: readonly CapPeriod[] = ['month', 'quarter', 'year'];
+
+/** Members ranked by points within their group; ties share a rank. */
+export function rankWithin<T extends { points: number; residentId: string }>(
+  rows: T[],
+): (T & { rank: number })[] {
+  rows.sort(
+    (a, b) => b.points - a.points || (a.residentId < b.residentId ? -1 : a.residentId > b.residentId ? 1 : 0),
+  );
+  let rank = 0;
+  let last = Number.NaN;
+  return rows.map((r, i) => {
+    if (r.points !== last) rank = i + 1;
+    last = r.points;
+    return { ...r, rank };
+  });
+}
+
+/** The flag of the first rule a member's points and rank meet (the last rule has no condition). */
+export function flagFor(rules: readonly FlagRule[], points: number, rank: number, of: number): string {
+  for (const r of rules) {
+    if (r.minPoints !== undefined && points < r.minPoints) continue;
+    if (r.topPercent !== undefined && rank > Math.ceil((of * r.topPercent) / 100)) continue;
+    return r.flag;
+  }
+  return (rules[rules.length - 1] as FlagRule).flag;
+}
 
 /**
  * Points as state derived from the `points` records: a pure reducer in the house's time zone, so
- * the same records always give the same totals, whatever order of arrival produced them.
+ * the same records always give the same totals, stock and flags, whatever order of arrival
+ * produced them. Items are looked up only for credits recorded before they carried their category.
  */
 export class PointsLedger {
   constructor(
     readonly state: LedgerState,
     readonly tz: string,
+    private readonly items: readonly PointsItem[] = [],
   ) {}
 
   apply(r: PointsRecord): void {
@@ -86,30 +219,104 @@ export class PointsLedger {
         return;
       case 'session.closed': {
         const s = this.session(r.body.sessionId);
-        if (s && !s.closedAt) s.closedAt = r.ts;
+        if (s && !s.closedAt) {
+          s.closedAt = r.ts;
+          s.closedBy = r.body.by;
+        }
         return;
       }
       case 'points.credited': {
-        const s = this.session(r.body.sessionId);
-        if (s && !s.credited.includes(r.body.residentId)) s.credited.push(r.body.residentId);
-        this.add({
+        const b = r.body;
+        const s = this.session(b.sessionId);
+        if (s && !s.credited.includes(b.residentId)) s.credited.push(b.residentId);
+        const category = b.category ?? this.items.find((i) => i.id === b.itemId)?.category ?? 'study';
+        this.score(r.ts, b.residentId, b.itemId, b.points);
+        this.purse(b.residentId, r.ts, category, b.points);
+        this.remember({
           at: r.ts,
-          residentId: r.body.residentId,
-          itemId: r.body.itemId,
-          points: r.body.points,
-          sessionId: r.body.sessionId,
+          kind: 'credit',
+          residentId: b.residentId,
+          itemId: b.itemId,
+          points: b.points,
+          sessionId: b.sessionId,
         });
         return;
       }
-      case 'points.deducted':
-        this.add({
+      case 'points.deducted': {
+        const b = r.body;
+        this.score(r.ts, b.residentId, b.itemId, b.points);
+        this.remember({
           at: r.ts,
-          residentId: r.body.residentId,
-          itemId: r.body.itemId,
-          points: r.body.points,
-          reason: r.body.reason,
+          kind: 'deduction',
+          residentId: b.residentId,
+          itemId: b.itemId,
+          points: b.points,
+          reason: b.reason,
         });
         return;
+      }
+      case 'goods.restocked':
+        this.state.stock[r.body.goodsId] = (this.state.stock[r.body.goodsId] ?? 0) + r.body.qty;
+        return;
+      case 'points.redeemed': {
+        const b = r.body;
+        if (this.state.redemptions[b.redemptionId]) return;
+        this.state.redemptions[b.redemptionId] = {
+          id: b.redemptionId,
+          residentId: b.residentId,
+          goodsId: b.goodsId,
+          qty: b.qty,
+          points: b.points,
+          at: r.ts,
+          by: b.by,
+          ...(b.deviceId ? { deviceId: b.deviceId } : {}),
+        };
+        this.state.stock[b.goodsId] = (this.state.stock[b.goodsId] ?? 0) - b.qty;
+        this.purse(b.residentId, r.ts, 'spent', -b.points);
+        this.remember({
+          at: r.ts,
+          kind: 'redemption',
+          residentId: b.residentId,
+          itemId: b.goodsId,
+          points: b.points,
+        });
+        return;
+      }
+      case 'redemption.reversed': {
+        const b = r.body;
+        const red = this.state.redemptions[b.redemptionId];
+        if (!red || red.reversed) return;
+        red.reversed = { at: r.ts, by: b.by, reason: b.reason };
+        this.state.stock[red.goodsId] = (this.state.stock[red.goodsId] ?? 0) + red.qty;
+        // The points go back to the year they were spent in (gone already if that year was reset).
+        this.purse(red.residentId, red.at, 'spent', red.points);
+        this.remember({
+          at: r.ts,
+          kind: 'reversal',
+          residentId: red.residentId,
+          itemId: red.goodsId,
+          points: -red.points,
+          reason: b.reason,
+        });
+        return;
+      }
+      case 'assessment.made': {
+        const b = r.body;
+        if (this.state.assessments.some((a) => a.id === b.assessmentId)) return;
+        const results: Record<string, FlagResult> = {};
+        for (const [id, points, rank, of, flag, group] of b.results)
+          results[id] = { flag, points, rank, of, group };
+        this.state.assessments.push({
+          id: b.assessmentId,
+          quarter: b.quarter,
+          at: r.ts,
+          by: b.by,
+          scope: b.scope,
+          rules: b.rules,
+          results,
+        });
+        return;
+      }
     }
   }
 
@@ -134,44 +341,108 @@ export class PointsLedger {
     return this.state.totals[residentId]?.[period] ?? 0;
   }
 
-  /** Members ranked by points in a period (`2026-11`, `2026-Q4`, `2026`): ties share a rank. */
-  ranking(
-    period: string,
-    members: readonly string[],
-  ): { residentId: string; points: number; rank: number }[] {
-    const rows = members.map((id) => ({ residentId: id, points: this.total(id, period) }));
-    rows.sort((a, b) => b.points - a.points || a.residentId.localeCompare(b.residentId));
-    let rank = 0;
-    let last = Number.NaN;
-    return rows.map((r, i) => {
-      if (r.points !== last) rank = i + 1;
-      last = r.points;
-      return { ...r, rank };
-    });
+  /** Points that can be spent on goods at `at`, under the scheme's redeemable categories and roll-over rule. */
+  balance(residentId: string, at: string, scheme: Pick<PointsScheme, 'redeemable' | 'balance'>): number {
+    const years = this.state.purses[residentId];
+    if (!years) return 0;
+    const thisYear = periodKeys(at, this.tz).year;
+    let sum = 0;
+    for (const [year, purse] of Object.entries(years)) {
+      if (scheme.balance === 'reset-yearly' && year !== thisYear) continue;
+      for (const c of scheme.redeemable) sum += purse[c] ?? 0;
+      sum -= purse.spent ?? 0;
+    }
+    return sum;
   }
 
-  recentFor(residentId: string, n: number): PointsTx[] {
-    const out: PointsTx[] = [];
-    for (let i = this.state.recent.length - 1; i >= 0 && out.length < n; i--) {
-      const tx = this.state.recent[i] as PointsTx;
-      if (tx.residentId === residentId) out.push(tx);
+  stock(goodsId: string): number {
+    return this.state.stock[goodsId] ?? 0;
+  }
+
+  /**
+   * Members ranked by points in a period (`2026-11`, `2026-Q4`, `2026`), within their branch or
+   * community when `by` is given (ties share a rank).
+   */
+  ranking(
+    period: string,
+    members: readonly Member[],
+    by?: 'branch' | 'community',
+  ): { residentId: string; points: number; rank: number; of: number; group: string }[] {
+    const groups = new Map<string, { residentId: string; points: number }[]>();
+    for (const m of members) {
+      const group = by ? (m[by] ?? '') : '';
+      let rows = groups.get(group);
+      if (!rows) {
+        rows = [];
+        groups.set(group, rows);
+      }
+      rows.push({ residentId: m.id, points: this.total(m.id, period) });
+    }
+    const out: { residentId: string; points: number; rank: number; of: number; group: string }[] = [];
+    for (const [group, rows] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const r of rankWithin(rows)) out.push({ ...r, of: rows.length, group });
     }
     return out;
   }
 
-  private add(tx: PointsTx): void {
-    const keys = periodKeys(tx.at, this.tz);
-    this.state.totals[tx.residentId] ??= {};
-    const totals = this.state.totals[tx.residentId] as Record<string, number>;
-    for (const p of ['month', 'quarter', 'year'] as CapPeriod[])
-      totals[keys[p]] = (totals[keys[p]] ?? 0) + tx.points;
-    this.state.byItem[tx.residentId] ??= {};
-    const byItem = this.state.byItem[tx.residentId] as Record<string, number>;
-    for (const p of ['month', 'quarter', 'year'] as CapPeriod[]) {
-      const k = `${tx.itemId}/${keys[p]}`;
-      byItem[k] = (byItem[k] ?? 0) + tx.points;
+  /** What an assessment of `quarter` gives each member under `rules` (not yet recorded). */
+  assess(
+    quarter: string,
+    members: readonly Member[],
+    scope: 'branch' | 'community',
+    rules: readonly FlagRule[],
+  ) {
+    return this.ranking(quarter, members, scope === 'branch' ? 'branch' : undefined).map((r) => ({
+      ...r,
+      flag: flagFor(rules, r.points, r.rank, r.of),
+    }));
+  }
+
+  /** The latest assessment of each quarter, oldest first. */
+  latestAssessments(): Assessment[] {
+    const byQuarter = new Map<string, Assessment>();
+    for (const a of this.state.assessments) byQuarter.set(a.quarter, a);
+    return [...byQuarter.values()].sort((a, b) => (a.quarter < b.quarter ? -1 : 1));
+  }
+
+  /** A member's flags, one per assessed quarter (the latest assessment of each), oldest first. */
+  flagHistory(residentId: string): ({ quarter: string; at: string } & FlagResult)[] {
+    return this.latestAssessments().flatMap((a) => {
+      const r = a.results[residentId];
+      return r ? [{ quarter: a.quarter, at: a.at, ...r }] : [];
+    });
+  }
+
+  recentFor(residentId: string, n: number): PointsTx[] {
+    return (this.state.recent[residentId] ?? []).slice(-n).reverse();
+  }
+
+  private score(at: string, residentId: string, itemId: string, points: number): void {
+    const keys = periodKeys(at, this.tz);
+    this.state.totals[residentId] ??= {};
+    const totals = this.state.totals[residentId] as Record<string, number>;
+    this.state.byItem[residentId] ??= {};
+    const byItem = this.state.byItem[residentId] as Record<string, number>;
+    for (const p of PERIODS) {
+      totals[keys[p]] = (totals[keys[p]] ?? 0) + points;
+      const k = `${itemId}/${keys[p]}`;
+      byItem[k] = (byItem[k] ?? 0) + points;
     }
-    this.state.recent.push(tx);
-    if (this.state.recent.length > RECENT) this.state.recent.splice(0, this.state.recent.length - RECENT);
+  }
+
+  private purse(residentId: string, at: string, key: PointsCategory | 'spent', points: number): void {
+    const year = periodKeys(at, this.tz).year;
+    this.state.purses[residentId] ??= {};
+    const years = this.state.purses[residentId] as Record<string, Purse>;
+    years[year] ??= {};
+    const purse = years[year] as Purse;
+    purse[key] = (purse[key] ?? 0) + points;
+  }
+
+  private remember(tx: PointsTx): void {
+    this.state.recent[tx.residentId] ??= [];
+    const list = this.state.recent[tx.residentId] as PointsTx[];
+    list.push(tx);
+    if (list.length > RECENT) list.splice(0, list.length - RECENT);
   }
 }

@@ -2,17 +2,27 @@ import { v7 } from 'uuid';
 import { LinliError } from '../errors.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import { type PointsItem, periodKeys } from './catalogue.js';
 import {
+  type FlagRule,
+  flagRulesProblem,
+  type Goods,
+  type PointsItem,
+  type PointsScheme,
+  periodKeys,
+} from './catalogue.js';
+import {
+  type Assessment,
   emptyLedger,
   type LedgerState,
+  type Member,
   PointsLedger,
   type PointsRecord,
   type PointsSession,
+  type Redemption,
 } from './points-ledger.js';
 
 const SNAPSHOT = 'points';
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 /** A snapshot every this many points records keeps start-up short. */
 const SNAPSHOT_EVERY = 500;
 
@@ -20,11 +30,15 @@ export type SwipeResult =
   | { result: 'ok'; points: number; capped: boolean; sessionId: string }
   | { result: 'duplicate' | 'no-session' | 'refused'; reason?: string; sessionId?: string };
 
+type Input<R> = R extends PointsRecord ? Omit<R, 'ts' | 'id'> : never;
+
 /**
- * Party-member points (issue 4): sessions opened and closed by an admin, a swipe during an open
- * session credits the member once per session (within the item's cap), deductions with a reason.
- * Every change is a `points` record first; totals and rankings are derived (a snapshot plus the
- * records after it), so a restart rebuilds them identically. Mutations run one at a time.
+ * Party-member points (issue 4): sessions opened and closed by staff; a swipe during an open
+ * session credits the member once per session (within the item's cap); deductions with a reason;
+ * the points supermarket (stock, redemptions that never take a balance or stock below zero,
+ * reversals with a reason); quarterly assessments that award flags. Every change is a `points`
+ * record first; everything shown is derived (a snapshot plus the records after it), so a restart
+ * rebuilds it identically. Mutations run one at a time, so every check sees the state it changes.
  */
 export class PointsService {
   private chain: Promise<unknown> = Promise.resolve();
@@ -33,7 +47,7 @@ export class PointsService {
   private constructor(
     private readonly records: RecordLog,
     private readonly snapshots: SnapshotStore,
-    readonly items: readonly PointsItem[],
+    readonly scheme: PointsScheme,
     readonly ledger: PointsLedger,
     private readonly now: () => number,
   ) {}
@@ -42,22 +56,32 @@ export class PointsService {
   static async open(
     records: RecordLog,
     snapshots: SnapshotStore,
-    items: readonly PointsItem[],
+    scheme: PointsScheme,
     tz: string,
     now: () => number = Date.now,
   ): Promise<PointsService> {
     const snap = await snapshots.load<LedgerState>(SNAPSHOT, SNAPSHOT_VERSION);
-    const ledger = new PointsLedger(snap?.state ?? emptyLedger(), tz);
+    const ledger = new PointsLedger(snap?.state ?? emptyLedger(), tz, scheme.items);
     for await (const { record } of records.read((snap?.lsn ?? 0) + 1)) {
       if (record.stream === 'points') ledger.apply(record as unknown as PointsRecord);
     }
-    return new PointsService(records, snapshots, items, ledger, now);
+    return new PointsService(records, snapshots, scheme, ledger, now);
+  }
+
+  get items(): readonly PointsItem[] {
+    return this.scheme.items;
   }
 
   item(id: string): PointsItem {
-    const i = this.items.find((x) => x.id === id);
+    const i = this.scheme.items.find((x) => x.id === id);
     if (!i) throw new LinliError('NOT_FOUND', `no points item ${id}`);
     return i;
+  }
+
+  goods(id: string): Goods {
+    const g = this.scheme.goods.find((x) => x.id === id);
+    if (!g) throw new LinliError('NOT_FOUND', `no goods ${id}`);
+    return g;
   }
 
   sessions(): readonly PointsSession[] {
@@ -92,14 +116,23 @@ export class PointsService {
     return this.serial(async (): Promise<SwipeResult> => {
       const s = this.ledger.openSessionFor(deviceId);
       if (!s) return { result: 'no-session' };
-      if (!isPartyCard) return { result: 'refused', reason: 'not a party card', sessionId: s.id };
+      if (!isPartyCard) return { result: 'refused', reason: 'not-party', sessionId: s.id };
       if (s.credited.includes(residentId)) return { result: 'duplicate', sessionId: s.id };
       const item = this.item(s.itemId);
-      const points = this.ledger.allowance(residentId, item, new Date(this.now()).toISOString());
+      const points = this.ledger.allowance(residentId, item, this.nowIso());
       const capped = points < item.points;
       await this.commit({
         type: 'points.credited',
-        body: { residentId, itemId: item.id, points, sessionId: s.id, deviceId, capped },
+        body: {
+          residentId,
+          itemId: item.id,
+          category: item.category,
+          points,
+          sessionId: s.id,
+          deviceId,
+          capped,
+          approvedBy: s.openedBy,
+        },
       });
       return { result: 'ok', points, capped, sessionId: s.id };
     });
@@ -117,27 +150,178 @@ export class PointsService {
     });
   }
 
-  /** What the kiosk greets a member with: points this month, rank among `members`, recent items. */
-  summary(residentId: string, members: readonly string[], nowIso: string) {
+  /** Goods received (or, negative, written off): stock never goes below zero. */
+  restock(goodsId: string, qty: number, by: string, note?: string): Promise<number> {
+    return this.serial(async () => {
+      this.goods(goodsId);
+      if (!Number.isInteger(qty) || qty === 0)
+        throw new LinliError('POINTS_INVALID', 'a quantity is a whole number, not 0');
+      if (this.ledger.stock(goodsId) + qty < 0)
+        throw new LinliError('POINTS_STOCK', `only ${this.ledger.stock(goodsId)} in stock`);
+      await this.commit({ type: 'goods.restocked', body: { goodsId, qty, by, ...(note ? { note } : {}) } });
+      return this.ledger.stock(goodsId);
+    });
+  }
+
+  /** Spends a member's redeemable points on goods in stock: neither the balance nor the stock goes below zero. */
+  redeem(
+    residentId: string,
+    goodsId: string,
+    qty: number,
+    by: string,
+    deviceId?: string,
+  ): Promise<Redemption> {
+    return this.serial(async () => {
+      const goods = this.goods(goodsId);
+      if (!Number.isInteger(qty) || qty < 1 || qty > 100)
+        throw new LinliError('POINTS_INVALID', 'a quantity is a whole number from 1 to 100');
+      const stock = this.ledger.stock(goodsId);
+      if (stock < qty) throw new LinliError('POINTS_STOCK', `only ${stock} in stock`);
+      const cost = goods.points * qty;
+      const balance = this.balance(residentId);
+      if (balance < cost)
+        throw new LinliError('POINTS_BALANCE', `${cost} points needed, the balance is ${balance}`);
+      const redemptionId = v7();
+      await this.commit({
+        type: 'points.redeemed',
+        body: {
+          redemptionId,
+          residentId,
+          goodsId,
+          qty,
+          points: -cost,
+          by,
+          ...(deviceId ? { deviceId } : {}),
+        },
+      });
+      return this.ledger.state.redemptions[redemptionId] as Redemption;
+    });
+  }
+
+  /** Undoes a redemption (goods returned, entered in error): points and stock come back. */
+  reverse(redemptionId: string, reason: string, by: string): Promise<Redemption> {
+    return this.serial(async () => {
+      const r = this.ledger.state.redemptions[redemptionId];
+      if (!r) throw new LinliError('NOT_FOUND', `no redemption ${redemptionId}`);
+      if (r.reversed) throw new LinliError('POINTS_INVALID', 'this redemption is already reversed');
+      await this.commit({
+        type: 'redemption.reversed',
+        body: {
+          redemptionId,
+          residentId: r.residentId,
+          goodsId: r.goodsId,
+          qty: r.qty,
+          points: -r.points,
+          reason,
+          by,
+        },
+      });
+      return r;
+    });
+  }
+
+  balance(residentId: string, at = this.nowIso()): number {
+    return this.ledger.balance(residentId, at, this.scheme);
+  }
+
+  /** A quarter's flags under the scheme's rules (or `rules`), without recording them. */
+  preview(quarter: string, members: readonly Member[], rules?: FlagRule[]) {
+    const r = this.rules(rules);
+    return {
+      quarter,
+      scope: this.scheme.assessment.scope,
+      rules: r,
+      results: this.ledger.assess(quarter, members, this.scheme.assessment.scope, r),
+    };
+  }
+
+  /**
+   * Records a quarter's assessment once the quarter is over (the house's time zone); a later one
+   * for the same quarter supersedes it, and both stay in the history.
+   */
+  assess(quarter: string, members: readonly Member[], by: string, rules?: FlagRule[]): Promise<Assessment> {
+    return this.serial(async () => {
+      if (!/^\d{4}-Q[1-4]$/.test(quarter))
+        throw new LinliError('POINTS_INVALID', 'a quarter is like 2026-Q3');
+      if (quarter >= periodKeys(this.nowIso(), this.ledger.tz).quarter)
+        throw new LinliError('POINTS_INVALID', `${quarter} is not over yet`);
+      const p = this.preview(quarter, members, rules);
+      const assessmentId = v7();
+      await this.commit({
+        type: 'assessment.made',
+        body: {
+          assessmentId,
+          quarter,
+          scope: p.scope,
+          rules: p.rules,
+          results: p.results.map((x) => [x.residentId, x.points, x.rank, x.of, x.flag, x.group]),
+          by,
+        },
+      });
+      await this.snapshot();
+      return this.ledger.state.assessments.find((a) => a.id === assessmentId) as Assessment;
+    });
+  }
+
+  /** What the kiosk greets a member with: month's points and rank, balance, flag, recent lines, goods within reach. */
+  summary(residentId: string, members: readonly Member[], nowIso = this.nowIso()) {
     const month = periodKeys(nowIso, this.ledger.tz).month;
-    const rank = this.ledger.ranking(month, members).find((r) => r.residentId === residentId)?.rank;
+    const me = members.find((m) => m.id === residentId);
+    const scope = me?.branch ? 'branch' : undefined;
+    const rank = me
+      ? this.ledger
+          .ranking(month, scope ? members.filter((m) => m.branch === me.branch) : members)
+          .find((r) => r.residentId === residentId)
+      : undefined;
+    const balance = this.balance(residentId, nowIso);
+    const flags = this.ledger.flagHistory(residentId);
+    const flag = flags[flags.length - 1];
     return {
       month,
       pointsThisMonth: this.ledger.total(residentId, month),
-      ...(rank ? { rank, of: members.length } : {}),
+      ...(rank ? { rank: rank.rank, of: rank.of } : {}),
+      balance,
+      ...(flag ? { flag: { quarter: flag.quarter, flag: flag.flag, label: this.flagLabel(flag.flag) } } : {}),
       recent: this.ledger.recentFor(residentId, 5).map((tx) => ({
         at: tx.at,
-        item: this.items.find((i) => i.id === tx.itemId)?.name ?? tx.itemId,
+        kind: tx.kind,
+        item: this.nameOf(tx.itemId),
         points: tx.points,
       })),
+      goods: this.scheme.goods
+        .filter((g) => this.ledger.stock(g.id) > 0)
+        .map((g) => ({ id: g.id, name: g.name, points: g.points, affordable: g.points <= balance })),
     };
+  }
+
+  flagLabel(flag: string): string {
+    return this.scheme.assessment.rules.find((r) => r.flag === flag)?.label ?? flag;
   }
 
   async close(): Promise<void> {
     await this.serial(() => this.snapshot());
   }
 
-  private async commit(r: Omit<PointsRecord, 'ts'>): Promise<void> {
+  private nameOf(id: string): string {
+    return (
+      this.scheme.items.find((i) => i.id === id)?.name ??
+      this.scheme.goods.find((g) => g.id === id)?.name ??
+      id
+    );
+  }
+
+  private rules(rules?: FlagRule[]): FlagRule[] {
+    if (!rules) return this.scheme.assessment.rules;
+    const problem = flagRulesProblem(rules);
+    if (problem) throw new LinliError('POINTS_INVALID', problem);
+    return rules;
+  }
+
+  private nowIso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  private async commit(r: Input<PointsRecord>): Promise<void> {
     const rec = await this.records.append('points', r.type, r.body);
     this.ledger.apply({ ...r, ts: rec.ts } as PointsRecord);
     if (++this.sinceSnapshot >= SNAPSHOT_EVERY) await this.snapshot();

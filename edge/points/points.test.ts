@@ -1,31 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import { RecordLog } from '../store/record-log.js';
-import { SnapshotStore } from '../store/snapshot-store.js';
-import { type PointsItem, periodKeys } from './catalogue.js';
-import { PointsService } from './points-service.js';
-
-const items: PointsItem[] = [
-  { id: 'study-group', name: '集中学习', category: 'study', points: 2, cap: { per: 'year', max: 12 } },
-  { id: 'volunteer', name: '志愿服务', category: 'practice', points: 3, cap: { per: 'month', max: 5 } },
-  { id: 'absence', name: '无故缺席', category: 'deduction', points: -3 },
-];
-const TZ = 'Asia/Shanghai';
-
-async function open(dir: string, clock: { t: number }) {
-  const now = () => clock.t;
-  const records = await RecordLog.open({
-    dir: join(dir, 'records'),
-    house: 'h',
-    clock: () => 'unsynced',
-    now,
-  });
-  const snapshots = await SnapshotStore.open(join(dir, 'snapshots'));
-  const points = await PointsService.open(records, snapshots, items, TZ, now);
-  return { records, points };
-}
+import { periodKeys } from './catalogue.js';
+import { members as m, openPoints as open, TEST_TZ as TZ, tempDir } from './points-fixture.js';
 
 t.test('months and quarters are the house’s: Beijing time, not UTC', async (t) => {
   t.same(
@@ -38,7 +13,7 @@ t.test('months and quarters are the house’s: Beijing time, not UTC', async (t)
 });
 
 t.test('once per session; no session; not a party card; caps per period; deductions', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'linli-points-'));
+  const dir = await tempDir();
   const clock = { t: Date.parse('2026-11-10T02:00:00.000Z') };
   const { records, points } = await open(dir, clock);
   t.match(await points.swipe('rd-1', 'r-1', true), { result: 'no-session' });
@@ -50,7 +25,7 @@ t.test('once per session; no session; not a party card; caps per period; deducti
   );
   t.match(await points.swipe('rd-1', 'r-1', true), { result: 'ok', points: 3, capped: false });
   t.match(await points.swipe('rd-1', 'r-1', true), { result: 'duplicate' });
-  t.match(await points.swipe('rd-1', 'r-2', false), { result: 'refused', reason: 'not a party card' });
+  t.match(await points.swipe('rd-1', 'r-2', false), { result: 'refused', reason: 'not-party' });
   t.match(
     await points.swipe('rd-2', 'r-1', true),
     { result: 'no-session' },
@@ -73,7 +48,7 @@ t.test('once per session; no session; not a party card; caps per period; deducti
   t.equal(points.ledger.total('r-1', '2026-12'), 0, '3 credited, 3 deducted');
   t.equal(points.ledger.total('r-1', '2026-Q4'), 5);
   t.equal(points.ledger.total('r-1', '2026'), 5);
-  const summary = points.summary('r-1', ['r-1', 'r-2'], '2026-12-05T00:00:00.000Z');
+  const summary = points.summary('r-1', m('r-1', 'r-2'), '2026-12-05T00:00:00.000Z');
   t.match(summary, { month: '2026-12', pointsThisMonth: 0, rank: 1, of: 2 });
   t.match(summary.recent[0], { item: '无故缺席', points: -3 });
   await points.close();
@@ -81,7 +56,7 @@ t.test('once per session; no session; not a party card; caps per period; deducti
 });
 
 t.test('rebuilt identically after a restart, from the snapshot or from the records alone', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'linli-points-'));
+  const dir = await tempDir();
   const clock = { t: Date.parse('2026-11-10T02:00:00.000Z') };
   let o = await open(dir, clock);
   const s = await o.points.openSession('study-group', ['rd-1'], 'admin');
@@ -104,7 +79,7 @@ t.test('rebuilt identically after a restart, from the snapshot or from the recor
   await o.records.close();
 });
 
-t.test('property: any order of the same swipes gives the same totals and ranking', async (t) => {
+t.test('property: any order of the same swipes gives the same totals, ranking and balances', async (t) => {
   const members = Array.from({ length: 12 }, (_, i) => `r-${i}`);
   const readers = ['rd-0', 'rd-1', 'rd-2', 'rd-3'];
   let seed = 7;
@@ -128,7 +103,7 @@ t.test('property: any order of the same swipes gives the same totals and ranking
   let reference: string | undefined;
   for (let run = 0; run < 8; run++) {
     const order = [...swipes].sort(() => rand() - 0.5);
-    const dir = await mkdtemp(join(tmpdir(), 'linli-points-'));
+    const dir = await tempDir();
     const { records, points } = await open(dir, { t: Date.parse('2026-11-10T02:00:00.000Z') });
     // Four sessions at once: two of a capped item (5 a month at 3 each), two of another.
     await points.openSession('volunteer', ['rd-0'], 'admin');
@@ -137,8 +112,9 @@ t.test('property: any order of the same swipes gives the same totals and ranking
     await points.openSession('study-group', ['rd-3'], 'admin');
     for (const [r, m] of order) await points.swipe(r as string, m as string, true);
     const result = JSON.stringify({
-      ranking: points.ledger.ranking('2026-11', members),
+      ranking: points.ledger.ranking('2026-11', m(...members)),
       year: members.map((m) => points.ledger.total(m, '2026')),
+      balances: members.map((m) => points.balance(m)),
     });
     reference ??= result;
     t.equal(result, reference, `order ${run + 1}`);

@@ -27,7 +27,7 @@ export function Greeting({ g, onBack }: { g: KioskGreeting; onBack: () => void }
     g.result === 'unknown-card'
       ? t('greetUnknownCard')
       : g.result === 'refused'
-        ? g.reason === 'not a party card'
+        ? g.reason === 'not-party'
           ? t('greetRefusedKind')
           : t('greetRefusedLost')
         : g.result === 'duplicate'
