@@ -14,11 +14,11 @@ import { SealedBox } from './crypto/sealed-box.js';
 import { readTlsFiles } from './crypto/tls-files.js';
 import { brokerDriverSink } from './devices/broker-driver-sink.js';
 import { CounterRollup } from './devices/counter-rollup.js';
+import { type DeviceCommand, DeviceDrivers } from './devices/device-drivers.js';
 import { DeviceHealth } from './devices/device-health.js';
 import { DeviceIntake } from './devices/device-intake.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { plainMeaning, qrScanHandler } from './devices/qr-scan-handler.js';
-import { type DeviceCommand, SerialDrivers } from './devices/serial-drivers.js';
 import { EventBus } from './events/event-bus.js';
 import { feedScreens } from './events/screen-feed.js';
 import { SseHub } from './events/sse-hub.js';
@@ -135,10 +135,15 @@ export async function startEdge(
     (reason) => m.payloadsRejected.inc({ reason: `wire-${reason}` }),
     log,
   );
-  const drivers = new SerialDrivers(
+  const drivers = new DeviceDrivers(
     sink,
-    { backoffMs: config.serialBackoffMs, backoffMaxMs: config.serialBackoffMaxMs },
-    log.child({ part: 'serial' }),
+    {
+      backoffMs: config.serialBackoffMs,
+      backoffMaxMs: config.serialBackoffMaxMs,
+      cardCooldownMs: config.cardCooldownMs,
+      pcscHeartbeatMs: config.pcscHeartbeatMs,
+    },
+    log.child({ part: 'drivers' }),
   );
 
   const { alarms, stop: stopAlarms } = await startAlarms({
@@ -206,7 +211,7 @@ export async function startEdge(
   // Commands to devices the edge drives itself (help.ack to a wired panel) go through their driver.
   await b.subscribe('linli/v1/dev/+/cmd', (packet) => {
     const t = parseDeviceTopic(packet.topic);
-    if (!t || registry.get(t.deviceId)?.transport !== 'serial') return;
+    if (!t || !drivers.get(t.deviceId)?.command) return;
     let cmd: DeviceCommand;
     try {
       cmd = JSON.parse(packet.payload.toString()) as DeviceCommand;

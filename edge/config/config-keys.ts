@@ -150,6 +150,20 @@ export const EDGE_KEYS: readonly KeyDef[] = [
     doc: 'longest retry delay for a missing serial port',
   },
   {
+    env: 'LINLI_CARD_COOLDOWN_MS',
+    field: 'cardCooldownMs',
+    kind: MS(0, 60_000),
+    def: '1500',
+    doc: 'a card reader ignores the same card again within this time (the ID card ignores HALT)',
+  },
+  {
+    env: 'LINLI_PCSC_HEARTBEAT_MS',
+    field: 'pcscHeartbeatMs',
+    kind: MS(50, 60_000),
+    def: '1000',
+    doc: 'how often the PC/SC worker process pings the edge; silent for 5 pings, it is replaced',
+  },
+  {
     env: 'LINLI_ALARM_ESCALATE_MS',
     field: 'alarmEscalateMs',
     kind: MS(100, 3_600_000),

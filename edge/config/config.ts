@@ -25,6 +25,8 @@ export interface EdgeConfig {
   heartbeatScaleMs: number;
   serialBackoffMs: number;
   serialBackoffMaxMs: number;
+  cardCooldownMs: number;
+  pcscHeartbeatMs: number;
   deviceCountersMs: number;
   alarmEscalateMs: number;
   alarmDedupeMs: number;

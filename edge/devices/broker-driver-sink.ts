@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { EdgeBroker } from '../broker/broker.js';
 import { deviceTopic } from '../broker/topics.js';
+import type { DriverSink } from './device-drivers.js';
 import type { DeviceHealth } from './device-health.js';
-import type { DriverSink } from './serial-drivers.js';
 
 /**
  * Devices the edge drives itself (serial, later PC/SC) report through the broker exactly like

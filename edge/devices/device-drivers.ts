@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import { PcscReaderClaims } from '../../firmware-bridge/card-reader/pcsc-claims.js';
+import { PcscCardReaderDriver } from '../../firmware-bridge/card-reader/pcsc-driver.js';
+import { SerialCardReaderDriver } from '../../firmware-bridge/card-reader/serial-driver.js';
 import type { DeviceEvent, LinkState } from '../../firmware-bridge/device-events.js';
 import { GsmModemDriver } from '../../firmware-bridge/gsm-modem/driver.js';
 import { HelpPanelDriver, PANEL_HEARTBEAT_S } from '../../firmware-bridge/help-panel/driver.js';
@@ -32,15 +35,19 @@ export interface DriverSink {
   supervise(deviceId: string, hbS: number): void;
 }
 
-export interface SerialTimings {
+export interface DriverTimings {
   backoffMs: number;
   backoffMaxMs: number;
+  /** Same-UID cooldown of card readers. */
+  cardCooldownMs: number;
+  /** How often a PC/SC worker pings (a silent one is replaced after 5). */
+  pcscHeartbeatMs: number;
 }
 
-type DriverFactory = (device: DeviceRow, sink: DriverSink, timings: SerialTimings) => RunningDriver;
+type DriverFactory = (device: DeviceRow, sink: DriverSink, timings: DriverTimings) => RunningDriver;
 
 /** A registered serial device's line settings, with the documented defaults, and the edge's backoff. */
-function lineOptions(d: DeviceRow, timings: SerialTimings) {
+function lineOptions(d: DeviceRow, timings: DriverTimings) {
   return {
     deviceId: d.id,
     path: d.path as string,
@@ -63,21 +70,31 @@ function report<D extends ReportingDriver>(driver: D, d: DeviceRow, sink: Driver
   return driver;
 }
 
-/** One factory per device type the edge drives itself; later issues add card readers, terminals… */
-const FACTORIES: Partial<Record<DeviceRow['type'], DriverFactory>> = {
-  'qr-scanner': (d, sink, timings) => {
-    const driver = report(
-      new QrScannerDriver({ ...lineOptions(d, timings), encoding: d.encoding ?? 'utf-8' }),
+/** A driver whose device events go to the sink as they are. */
+function forwarding<
+  D extends ReportingDriver & { on(event: 'event', fn: (e: DeviceEvent) => void): unknown },
+>(driver: D, d: DeviceRow, sink: DriverSink): D {
+  report(driver, d, sink).on('event', (e) => sink.event(d.id, e));
+  return driver;
+}
+
+/** One factory per serial device type the edge drives itself; later issues add terminals… */
+const SERIAL: Partial<Record<DeviceRow['type'], DriverFactory>> = {
+  'qr-scanner': (d, sink, timings) =>
+    forwarding(new QrScannerDriver({ ...lineOptions(d, timings), encoding: d.encoding ?? 'utf-8' }), d, sink),
+  'card-reader': (d, sink, timings) =>
+    forwarding(
+      new SerialCardReaderDriver({
+        ...lineOptions(d, timings),
+        uidFormat: d.uidFormat ?? 'hex',
+        cooldownMs: timings.cardCooldownMs,
+      }),
       d,
       sink,
-    );
-    driver.on('event', (e) => sink.event(d.id, e));
-    return driver;
-  },
+    ),
   'gsm-modem': (d, sink, timings) => report(new GsmModemDriver(lineOptions(d, timings)), d, sink),
   'help-panel': (d, sink, timings) => {
-    const driver = report(new HelpPanelDriver(lineOptions(d, timings)), d, sink);
-    driver.on('event', (e) => sink.event(d.id, e));
+    const driver = forwarding(new HelpPanelDriver(lineOptions(d, timings)), d, sink);
     // The panel's protocol fixes its heartbeat: hold it to that from the moment its port opens.
     driver.on('link', (s) => s.online && sink.supervise(d.id, PANEL_HEARTBEAT_S));
     return Object.assign(driver, {
@@ -89,21 +106,47 @@ const FACTORIES: Partial<Record<DeviceRow['type'], DriverFactory>> = {
   },
 };
 
-/** Starts and stops the drivers of registered serial devices, following the registry. */
-export class SerialDrivers {
+/**
+ * Starts and stops the drivers of the devices the edge drives itself (serial, PC/SC), following
+ * the registry. MQTT and HTTP devices drive themselves.
+ */
+export class DeviceDrivers {
   private readonly running = new Map<string, RunningDriver>();
+  /** One registry of PC/SC readers for all PC/SC card reader devices of this edge. */
+  private readonly claims = new PcscReaderClaims();
 
   constructor(
     private readonly sink: DriverSink,
-    private readonly timings: SerialTimings,
+    private readonly timings: DriverTimings,
     private readonly log: Logger,
   ) {}
 
+  private factory(device: DeviceRow): DriverFactory | string {
+    if (device.transport === 'serial')
+      return SERIAL[device.type] ?? `no serial driver for ${device.type} yet`;
+    if (device.transport === 'pcsc' && device.type === 'card-reader') {
+      return (d, sink, timings) =>
+        forwarding(
+          new PcscCardReaderDriver({
+            deviceId: d.id,
+            ...(d.reader ? { reader: d.reader } : {}),
+            claims: this.claims,
+            cooldownMs: timings.cardCooldownMs,
+            workerHeartbeatMs: timings.pcscHeartbeatMs,
+          }),
+          d,
+          sink,
+        );
+    }
+    return '';
+  }
+
   async add(device: DeviceRow): Promise<void> {
-    if (device.transport !== 'serial' || this.running.has(device.id)) return;
-    const factory = FACTORIES[device.type];
-    if (!factory) {
-      this.sink.link(device.id, { online: false, reason: `no serial driver for ${device.type} yet` });
+    if (this.running.has(device.id)) return;
+    const factory = this.factory(device);
+    if (factory === '') return; // drives itself
+    if (typeof factory === 'string') {
+      this.sink.link(device.id, { online: false, reason: factory });
       return;
     }
     const driver = factory(device, this.sink, this.timings);
@@ -111,7 +154,7 @@ export class SerialDrivers {
     try {
       await driver.start();
     } catch (err) {
-      this.log.error({ err, deviceId: device.id }, 'serial driver failed to start');
+      this.log.error({ err, deviceId: device.id }, 'device driver failed to start');
       this.sink.link(device.id, { online: false, reason: 'driver failed to start' });
     }
   }
@@ -121,7 +164,7 @@ export class SerialDrivers {
     return this.running.get(deviceId);
   }
 
-  /** Hands a command to the device's driver; false when the device has no running serial driver. */
+  /** Hands a command to the device's driver; false when the device has no running driver that takes commands. */
   async command(deviceId: string, cmd: DeviceCommand): Promise<boolean> {
     const d = this.running.get(deviceId);
     if (!d?.command) return false;
