@@ -200,3 +200,33 @@ export function diskOf(path: string): string {
     return '?';
   }
 }
+
+/** One pending arrival at a time: `arm(key)` before the write, `hit(key, at)` when it shows up. */
+export class Arrival {
+  private key: string | undefined;
+
+  constructor(private readonly timeoutMs: number) {}
+  private resolve: ((at: number) => void) | undefined;
+
+  arm(key: string): Promise<number> {
+    this.key = key;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${key}: not seen in ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      this.resolve = (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      };
+    });
+  }
+
+  hit(key: string, at: number): void {
+    if (key !== this.key || !this.resolve) return;
+    const r = this.resolve;
+    this.key = undefined;
+    this.resolve = undefined;
+    r(at);
+  }
+}

@@ -1,5 +1,6 @@
 /**
- * Runs every benchmark in turn (journal, scan-to-screen, broker, footprint), each writing its JSON
+ * Runs every benchmark in turn (journal, scan-to-screen, broker, footprint, press-to-ack,
+ * tap-to-greeting, points-ranking), each writing its JSON
  * to `<root>/bench/results/`, and prints a short table. `npm run bench` builds first and runs the
  * compiled file; `--quick` passes through. A bench that fails is reported and the others still run;
  * the exit code is then 1.
@@ -18,6 +19,8 @@ const BENCHES: { name: string; load: () => Promise<{ run: Run }> }[] = [
   { name: 'broker', load: () => import('./broker.js') },
   { name: 'footprint', load: () => import('./footprint.js') },
   { name: 'press-to-ack', load: () => import('./press-to-ack.js') },
+  { name: 'tap-to-greeting', load: () => import('./tap-to-greeting.js') },
+  { name: 'points-ranking', load: () => import('./points-ranking.js') },
 ];
 
 interface Goal {
@@ -63,6 +66,16 @@ function headline(name: string, r: Record<string, unknown>): string[] {
             `${k} ${d}: ack p50/p99 ${fmt(get(`${k}.${d}.ackMs.p50Ms`))}/${fmt(get(`${k}.${d}.ackMs.p99Ms`))} ms, console p99 ${fmt(get(`${k}.${d}.consoleMs.p99Ms`))}, webhook p99 ${fmt(get(`${k}.${d}.webhookMs.p99Ms`))}`,
         ),
       );
+    case 'tap-to-greeting':
+      return [
+        `tap to greeting p50/p99/max ms: ${fmt(get('endToEnd.p50Ms'))} / ${fmt(get('endToEnd.p99Ms'))} / ${fmt(get('endToEnd.maxMs'))} (${fmt(get('fill.members'))} members, ${fmt(get('fill.records'))} records)`,
+        `PC/SC insert to tap p50/p99 ms: ${fmt(get('pcsc.insertToTapMs.p50Ms'))} / ${fmt(get('pcsc.insertToTapMs.p99Ms'))}`,
+      ];
+    case 'points-ranking':
+      return [
+        `month ranking by branch p99 ${fmt(get('inProcess.monthByBranch.p99Ms'))} ms, assessment p99 ${fmt(get('inProcess.assessment.p99Ms'))} ms (${fmt(get('members'))} members, ${fmt(get('fill.pointsRecords'))} points records)`,
+        `ledger heap ${fmt(get('derive.ledgerHeapMB'))} MB, replay ${fmt(get('derive.replayMs'))} ms; HTTP ranking p99 ${fmt(get('http.rankingMonthByBranch.p99Ms'))} ms`,
+      ];
     default:
       return [];
   }

@@ -22,6 +22,7 @@ import { closePort, openPort, type SerialSettings } from '../firmware-bridge/ser
 import { hasSocat, ptyPair } from '../firmware-bridge/sim/pty-pair.js';
 import {
   ADMIN_PASSWORD,
+  Arrival,
   api,
   cli,
   isMain,
@@ -52,40 +53,12 @@ const settings = (path: string): SerialSettings => ({
 
 const scanText = (i: number) => `https://linli.example/p/badge/B${String(i).padStart(6, '0')}`;
 
-/** One pending arrival at a time: `arm(key)` before the write, `hit(key, at)` when it shows up. */
-class Arrival {
-  private key: string | undefined;
-  private resolve: ((at: number) => void) | undefined;
-
-  arm(key: string): Promise<number> {
-    this.key = key;
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${key}: not seen in ${SCAN_TIMEOUT_MS} ms`)),
-        SCAN_TIMEOUT_MS,
-      );
-      this.resolve = (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      };
-    });
-  }
-
-  hit(key: string, at: number): void {
-    if (key !== this.key || !this.resolve) return;
-    const r = this.resolve;
-    this.key = undefined;
-    this.resolve = undefined;
-    r(at);
-  }
-}
-
 /** The floor: the simulator writes into a pty pair; a bare serialport reader waits for the line. */
 async function floor(dir: string, total: number): Promise<number[]> {
   const pty = await ptyPair(dir);
   const reader = await openPort(settings(pty.a));
   const sim = new QrScannerSimulator(settings(pty.b));
-  const arrival = new Arrival();
+  const arrival = new Arrival(SCAN_TIMEOUT_MS);
   let line = '';
   reader.on('data', (chunk: Buffer) => {
     const at = performance.now();
@@ -142,7 +115,7 @@ async function throughDaemon(dir: string, total: number): Promise<EdgeSamples> {
     LINLI_SERIAL_BACKOFF_MAX_MS: '200',
   });
   const sim = new QrScannerSimulator(settings(pty.b));
-  const sseArrival = new Arrival();
+  const sseArrival = new Arrival(SCAN_TIMEOUT_MS);
   const mqttAt = new Map<string, number>();
   let online: (() => void) | undefined;
   let sse: SseClient | undefined;

@@ -57,6 +57,9 @@ export interface AlarmEvents {
  * a time, so a press and its repeats never race into two alarms. Open alarms survive restarts
  * with their escalation timers (state = snapshot + the records after it).
  */
+/** Records scanned at start-up past which the state is snapshotted at once. */
+const RESCAN_SNAPSHOT = 10_000;
+
 export class AlarmService extends EventEmitter<AlarmEvents> {
   private readonly alarms = new Map<string, Alarm>();
   private readonly timers = new Map<string, unknown>();
@@ -74,9 +77,13 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     const s = new AlarmService(opts);
     const snap = await opts.snapshots.load<Alarm[]>(SNAPSHOT, SNAPSHOT_VERSION);
     for (const a of snap?.state ?? []) s.alarms.set(a.id, a);
+    let scanned = 0;
     for await (const { record } of opts.records.read((snap?.lsn ?? 0) + 1)) {
+      scanned++;
       if (record.stream === 'alarm') applyAlarmRecord(s.alarms, record as unknown as AlarmRecord);
     }
+    // A long scan (first start after an upgrade or a crash, or a quiet year): not again next time.
+    if (scanned >= RESCAN_SNAPSHOT) await s.snapshot(opts.records.lastLsn);
     return s;
   }
 
@@ -263,7 +270,6 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     return a;
   }
 
-  /** Writes the record, applies it, snapshots, announces. Runs inside `serial`. */
   /**
    * Writes the record and applies it; `durable` runs as soon as the record is on disk (acks and
    * notifications go out then), and the snapshot follows — it only shortens the next start-up.
@@ -275,12 +281,16 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     const a = this.alarms.get(r.body.id) as Alarm;
     durable?.(a);
     this.emit('change', a);
+    await this.snapshot(lsn);
+    return a;
+  }
+
+  private async snapshot(lsn: number): Promise<void> {
     await this.opts.snapshots.save(SNAPSHOT, {
       version: SNAPSHOT_VERSION,
       lsn,
       state: [...this.alarms.values()].filter(keep(this.clock.now())),
     });
-    return a;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -175,9 +175,14 @@ export function loadScheme(file: string): PointsScheme {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** `tz|YYYY-MM-DDTHH:MM` → keys: every UTC offset in use is whole minutes, so a minute has one answer. */
+const keyCache = new Map<string, Record<CapPeriod, string>>();
 
 /** The period keys of a moment in the house's time zone: `2026-11`, `2026-Q4`, `2026`. */
 export function periodKeys(iso: string, tz: string): Record<CapPeriod, string> {
+  const cacheKey = `${tz}|${iso.slice(0, 16)}`;
+  const hit = keyCache.get(cacheKey);
+  if (hit && iso.length === 24 && iso.endsWith('Z')) return hit;
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' });
@@ -186,7 +191,16 @@ export function periodKeys(iso: string, tz: string): Record<CapPeriod, string> {
   const p = f.formatToParts(new Date(iso));
   const year = p.find((x) => x.type === 'year')?.value ?? '0000';
   const month = p.find((x) => x.type === 'month')?.value ?? '01';
-  return { month: `${year}-${month}`, quarter: `${year}-Q${Math.floor((Number(month) - 1) / 3) + 1}`, year };
+  const keys = {
+    month: `${year}-${month}`,
+    quarter: `${year}-Q${Math.floor((Number(month) - 1) / 3) + 1}`,
+    year,
+  };
+  if (iso.length === 24 && iso.endsWith('Z')) {
+    if (keyCache.size >= 4096) keyCache.clear();
+    keyCache.set(cacheKey, keys);
+  }
+  return keys;
 }
 
 /** The quarter before `quarter` (`2027-Q1` → `2026-Q4`). */

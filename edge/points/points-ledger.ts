@@ -163,7 +163,8 @@ export const emptyLedger = (): LedgerState => ({
   recent: {},
 });
 
-const RECENT = 10;
+/** Transactions kept per member for the kiosk and the admin's member view. */
+const RECENT = 8;
 const PERIODS: readonly CapPeriod[] = ['month', 'quarter', 'year'];
 
 /** Members ranked by points within their group; ties share a rank. */

@@ -23,8 +23,16 @@ import {
 
 const SNAPSHOT = 'points';
 const SNAPSHOT_VERSION = 2;
-/** A snapshot every this many points records keeps start-up short. */
+/**
+ * Snapshots keep start-up short, but writing one stringifies the whole ledger on the event loop
+ * (megabytes for thousands of members): so one is taken once this many records have gathered and
+ * the points have then been quiet for {@link SNAPSHOT_QUIET_MS}, or at once past {@link SNAPSHOT_CEILING}.
+ */
 const SNAPSHOT_EVERY = 500;
+const SNAPSHOT_QUIET_MS = 5000;
+const SNAPSHOT_CEILING = 20_000;
+/** Records scanned at start-up past which the state is snapshotted at once. */
+const RESCAN_SNAPSHOT = 10_000;
 
 export type SwipeResult =
   | { result: 'ok'; points: number; capped: boolean; sessionId: string }
@@ -43,6 +51,7 @@ type Input<R> = R extends PointsRecord ? Omit<R, 'ts' | 'id'> : never;
 export class PointsService {
   private chain: Promise<unknown> = Promise.resolve();
   private sinceSnapshot = 0;
+  private quietTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly records: RecordLog,
@@ -50,6 +59,7 @@ export class PointsService {
     readonly scheme: PointsScheme,
     readonly ledger: PointsLedger,
     private readonly now: () => number,
+    private readonly onError: (err: unknown) => void,
   ) {}
 
   /** `now` must be the record log's clock: caps are counted in the period of the record's time. */
@@ -59,13 +69,20 @@ export class PointsService {
     scheme: PointsScheme,
     tz: string,
     now: () => number = Date.now,
+    /** A background snapshot failed (the records are safe; start-up will read more of them). */
+    onError: (err: unknown) => void = () => undefined,
   ): Promise<PointsService> {
     const snap = await snapshots.load<LedgerState>(SNAPSHOT, SNAPSHOT_VERSION);
     const ledger = new PointsLedger(snap?.state ?? emptyLedger(), tz, scheme.items);
+    let scanned = 0;
     for await (const { record } of records.read((snap?.lsn ?? 0) + 1)) {
+      scanned++;
       if (record.stream === 'points') ledger.apply(record as unknown as PointsRecord);
     }
-    return new PointsService(records, snapshots, scheme, ledger, now);
+    const service = new PointsService(records, snapshots, scheme, ledger, now, onError);
+    // A long scan (first start after an upgrade or a crash): not again next time.
+    if (scanned >= RESCAN_SNAPSHOT) await service.snapshot();
+    return service;
   }
 
   get items(): readonly PointsItem[] {
@@ -299,6 +316,7 @@ export class PointsService {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.quietTimer);
     await this.serial(() => this.snapshot());
   }
 
@@ -324,10 +342,17 @@ export class PointsService {
   private async commit(r: Input<PointsRecord>): Promise<void> {
     const rec = await this.records.append('points', r.type, r.body);
     this.ledger.apply({ ...r, ts: rec.ts } as PointsRecord);
-    if (++this.sinceSnapshot >= SNAPSHOT_EVERY) await this.snapshot();
+    if (++this.sinceSnapshot >= SNAPSHOT_CEILING) await this.snapshot();
+    else if (this.sinceSnapshot >= SNAPSHOT_EVERY) {
+      clearTimeout(this.quietTimer);
+      this.quietTimer = setTimeout(() => {
+        this.serial(() => this.snapshot()).catch(this.onError);
+      }, SNAPSHOT_QUIET_MS).unref();
+    }
   }
 
   private async snapshot(): Promise<void> {
+    clearTimeout(this.quietTimer);
     this.sinceSnapshot = 0;
     await this.snapshots.save(SNAPSHOT, {
       version: SNAPSHOT_VERSION,

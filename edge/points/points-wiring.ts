@@ -49,6 +49,8 @@ export async function startPoints(deps: {
     deps.snapshots,
     pointsScheme(deps.schemeFile),
     deps.tz,
+    Date.now,
+    (err) => log.error({ err }, 'points snapshot failed'),
   );
   const handler = cardTapHandler(
     deps.cards,

@@ -35,7 +35,14 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
     if (!r) throw new LinliError('NOT_FOUND', 'no such resident');
     return r;
   };
-  const nameOf = (id: string) => deps.state.data.residents.find((r) => r.id === id)?.name ?? id;
+  // Names by id, rebuilt only when the residents change (an update replaces the array).
+  let index: { of: unknown; names: Map<string, string> } = { of: undefined, names: new Map() };
+  const nameOf = (id: string) => {
+    const residents = deps.state.data.residents;
+    if (index.of !== residents)
+      index = { of: residents, names: new Map(residents.map((r) => [r.id, r.name])) };
+    return index.names.get(id) ?? id;
+  };
   const by = (req: { session?: { username: string } }) => req.session?.username ?? '?';
   const thisMonth = () => periodKeys(new Date().toISOString(), deps.config.tz).month;
   const ranking = (period: string | undefined, group: 'branch' | 'community' | undefined) => {
@@ -179,7 +186,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
         residentId: r.id,
         name: r.name,
         ...p.summary(r.id, members()),
-        history: p.ledger.recentFor(r.id, 10),
+        history: p.ledger.recentFor(r.id, 8),
         flags: p.ledger.flagHistory(r.id).map((f) => ({ ...f, label: p.flagLabel(f.flag) })),
       };
     },
