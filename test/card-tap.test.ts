@@ -37,7 +37,12 @@ const c = await mqtt.connectAsync(edge.mqttUrl, {
 });
 t.teardown(() => c.endAsync());
 const feedback: string[] = [];
-c.on('message', (_t, p) => feedback.push((JSON.parse(p.toString()) as { result: string }).result));
+const signals = new Map<string, string>();
+c.on('message', (_t, p) => {
+  const cmd = JSON.parse(p.toString()) as { result: string; reason?: string; beep: number[]; text: string };
+  feedback.push(cmd.result);
+  signals.set(`${cmd.result}/${cmd.reason ?? ''}`, `${cmd.beep.join(',')}|${cmd.text}`);
+});
 await c.subscribeAsync('linli/v1/dev/rd-1/cmd', { qos: 1 });
 
 async function tap(uid: string): Promise<{ result: string; greeting: Record<string, unknown> }> {
@@ -148,6 +153,17 @@ t.test(
     t.equal(resident.result, 'refused', 'a resident card earns no party points');
     t.equal((await api(edge.httpUrl, admin, 'POST', `/api/points/sessions/${s.body.id}/close`)).status, 200);
     t.equal((await tap('1234567890ABCD')).result, 'no-session');
+    // Every answer sounds and reads differently on the reader.
+    const distinct = [...signals.entries()];
+    t.same(distinct.map(([k]) => k).sort(), [
+      'duplicate/',
+      'no-session/',
+      'ok/',
+      'refused/lost',
+      'refused/not-party',
+      'unknown-card/',
+    ]);
+    t.equal(new Set(distinct.map(([, v]) => v)).size, distinct.length, JSON.stringify(distinct));
     const d = await api(edge.httpUrl, admin, 'POST', '/api/points/deductions', {
       residentId: 'r-2',
       itemId: 'absence',

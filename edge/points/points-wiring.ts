@@ -5,6 +5,7 @@ import type { EdgeBroker } from '../broker/broker.js';
 import { deviceTopic } from '../broker/topics.js';
 import type { CardService } from '../cards/card-service.js';
 import { cardTapHandler } from '../cards/card-tap-handler.js';
+import { readerFeedback } from '../cards/reader-feedback.js';
 import { ConfigError } from '../config/config.js';
 import type { DeviceIntake } from '../devices/device-intake.js';
 import type { SseHub } from '../events/sse-hub.js';
@@ -60,7 +61,7 @@ export async function startPoints(deps: {
     (residentId) => points.summary(residentId, partyMembers(state.data)),
     {
       answer: (deviceId, result, reason) => {
-        const cmd = { type: 'feedback', result, ...(reason ? { reason } : {}) };
+        const cmd = readerFeedback(result, reason);
         broker
           .publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(cmd), { qos: 1 })
           .catch((err: unknown) => log.warn({ err, deviceId }, 'feedback to reader failed'));
