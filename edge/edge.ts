@@ -25,6 +25,7 @@ import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
+import type { PointsService } from './points/points-service.js';
 import { startPoints } from './points/points-wiring.js';
 import { ResidentService } from './residents/resident-service.js';
 import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
@@ -44,6 +45,8 @@ export interface RunningEdge {
   records: RecordLog;
   state: StateStore<EdgeState>;
   residents: ResidentService;
+  cards: CardService;
+  points: PointsService;
   stop(): Promise<void>;
 }
 
@@ -302,6 +305,8 @@ export async function startEdge(
       records,
       state,
       residents,
+      cards,
+      points,
       stop: stopAll,
     };
   } catch (err) {

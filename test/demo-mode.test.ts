@@ -40,7 +40,7 @@ t.test('simulated devices are registered and online, and scans flow', async (t) 
   t.equal(byId.get('qr-wifi')?.transport, 'mqtt', 'a wireless scanner over MQTT');
   t.equal(byId.get('qr-wifi')?.online, true);
   t.ok(byId.has('kiosk-lobby'));
-  for (const id of ['btn-401', 'panel-hall', 'modem-1']) {
+  for (const id of ['btn-401', 'panel-hall', 'modem-1', 'reader-hall']) {
     for (let i = 0; i < 100 && !byId.get(id)?.online; i++) {
       await new Promise((r) => setTimeout(r, 50));
       const again = await api<{ id: string; online: boolean; transport: string }>(
@@ -63,4 +63,9 @@ t.test('simulated devices are registered and online, and scans flow', async (t) 
   t.teardown(() => sse.close());
   const m = await sse.next((x) => x.event === 'qr.scanned', 20_000);
   t.match(m.data, { deviceId: /^qr-(lobby|wifi)$/, text: String });
+  // A party member taps the hall's reader during the demo's open session: credited.
+  const swipe = await sse.next((x) => x.event === 'points.swipe', 30_000);
+  t.match(swipe.data, { deviceId: 'reader-hall', result: 'ok', residentId: /^m-demo-/, credited: 2 });
+  const goods = await api<{ stock: number }[]>(edge.httpUrl, token, 'GET', '/api/points/goods');
+  t.ok(goods.body.length > 0 && goods.body.every((g) => g.stock > 0), 'the points supermarket is stocked');
 });

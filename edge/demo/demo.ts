@@ -8,6 +8,7 @@ import type { EdgeConfig } from '../config/config.js';
 import type { NewDevice } from '../devices/device-registry.js';
 import type { RunningEdge } from '../edge.js';
 import { startHelpDemo } from './demo-help.js';
+import { startPointsDemo } from './demo-points.js';
 
 /** What the demo's scanners read, in turn: a badge link, a grid-cell code, a service code, a barcode. */
 const DEMO_SCANS: { text: string; aim?: string }[] = [
@@ -127,6 +128,7 @@ export async function startDemo(
     await client.endAsync().catch(() => undefined);
   });
   stops.push(await startHelpDemo(edge, config.dataDir, pty !== undefined, register, dlog));
+  stops.push(await startPointsDemo(edge, config.dataDir, pty !== undefined, register, dlog));
   for (const t of timers) t.unref();
   dlog.info(
     { devices: ['kiosk-lobby', pty ? 'qr-lobby' : undefined, 'qr-wifi'].filter(Boolean) },
