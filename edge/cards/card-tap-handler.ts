@@ -17,6 +17,8 @@ export interface KioskGreeting {
   reason?: TapReason;
   /** Points credited by this tap. */
   credited?: number;
+  /** The credit was cut by the item's cap for the period. */
+  capped?: boolean;
   /** A party member's month: points, rank, balance, flag, recent items, goods. */
   points?: unknown;
 }
@@ -26,9 +28,12 @@ export interface SwipeView {
   deviceId: string;
   result: TapResult;
   residentId?: string;
+  /** Full name: this goes to logged-in staff only. */
+  name?: string;
   reason?: TapReason;
   sessionId?: string;
   credited?: number;
+  capped?: boolean;
   at: string;
 }
 
@@ -40,6 +45,7 @@ export type Swipe = (
 ) => Promise<{
   result: 'ok' | 'duplicate' | 'no-session' | 'refused';
   points?: number;
+  capped?: boolean;
   reason?: string;
   sessionId?: string;
 }>;
@@ -79,6 +85,7 @@ export function cardTapHandler(
     let result: TapResult;
     let reason: TapReason | undefined;
     let credited: number | undefined;
+    let capped: boolean | undefined;
     let sessionId: string | undefined;
     if (!card) result = 'unknown-card';
     else if (card.state !== 'active') {
@@ -88,7 +95,10 @@ export function cardTapHandler(
       const s = await swipe(deviceId, card.residentId, card.kind === 'party');
       sessionId = s.sessionId;
       if (s.reason === 'not-party') reason = 'not-party';
-      if (s.result === 'ok') credited = s.points;
+      if (s.result === 'ok') {
+        credited = s.points;
+        capped = s.capped;
+      }
       // A resident card outside a session is a greeting, not an error.
       result = s.result === 'no-session' && card.kind === 'resident' ? 'ok' : s.result;
     }
@@ -101,7 +111,8 @@ export function cardTapHandler(
       tappedAt: e.ts,
     });
     out.answer(deviceId, result, reason);
-    const name = card && result !== 'refused' ? residentName(card.residentId) : undefined;
+    const fullName = card ? residentName(card.residentId) : undefined;
+    const name = result !== 'refused' ? fullName : undefined;
     out.greet({
       deviceId,
       result,
@@ -109,15 +120,18 @@ export function cardTapHandler(
       ...(card ? { kind: card.kind } : {}),
       ...(reason ? { reason } : {}),
       ...(credited !== undefined ? { credited } : {}),
+      ...(capped ? { capped } : {}),
       ...(card?.kind === 'party' && result !== 'refused' ? { points: summary(card.residentId) } : {}),
     });
     out.swiped({
       deviceId,
       result,
       ...(card ? { residentId: card.residentId } : {}),
+      ...(fullName ? { name: fullName } : {}),
       ...(reason ? { reason } : {}),
       ...(sessionId ? { sessionId } : {}),
       ...(credited !== undefined ? { credited } : {}),
+      ...(capped ? { capped } : {}),
       at: rec.ts,
     });
   };

@@ -296,7 +296,9 @@ export class PointsService {
     return {
       month,
       pointsThisMonth: this.ledger.total(residentId, month),
-      ...(rank ? { rank: rank.rank, of: rank.of } : {}),
+      ...(rank
+        ? { rank: rank.rank, of: rank.of, ...(scope && me?.branch ? { rankIn: me.branch } : {}) }
+        : {}),
       balance,
       ...(flag ? { flag: { quarter: flag.quarter, flag: flag.flag, label: this.flagLabel(flag.flag) } } : {}),
       recent: this.ledger.recentFor(residentId, 5).map((tx) => ({

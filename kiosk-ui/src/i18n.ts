@@ -1,6 +1,7 @@
 import { enAlarms, zhAlarms } from './i18n-alarms';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
+import { enPoints, zhPoints } from './i18n-points';
 
 /**
  * Every string the browser app shows, Chinese first, English second. Placeholders are `{name}`.
@@ -124,6 +125,7 @@ const zh = {
   ...zhAlarms,
   ...zhElders,
   ...zhKioskCards,
+  ...zhPoints,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -246,6 +248,7 @@ const en: Record<MessageKey, string> = {
   ...enAlarms,
   ...enElders,
   ...enKioskCards,
+  ...enPoints,
 };
 
 export type Lang = 'zh' | 'en';

@@ -78,3 +78,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** Logs in on the admin page at `httpUrl` and waits until the element with `readyTestId` shows. */
+export async function adminLogIn(
+  page: Page,
+  httpUrl: string,
+  username: string,
+  password: string,
+  readyTestId: string,
+): Promise<void> {
+  await page.goto(`${httpUrl}/admin/`);
+  await page.getByTestId('login-form').waitFor();
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.getByTestId(readyTestId).waitFor({ timeout: 10_000 });
+}

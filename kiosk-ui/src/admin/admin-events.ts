@@ -1,12 +1,14 @@
 import type { DeviceStatusEvent, QrScannedView } from '../../../edge/api/types';
 import type { Alarm } from '../alarm-types';
 import { type ConnState, connectSse, type SseHandlers } from '../sse';
+import type { SwipeEvent } from './points-types';
 
 /** Events of `GET /api/events` the admin page uses. */
 export interface AdminEvents {
   'device.status': DeviceStatusEvent;
   'qr.scanned': QrScannedView;
   alarm: Alarm;
+  'points.swipe': SwipeEvent;
 }
 
 export interface AdminSubscriber {
@@ -41,6 +43,7 @@ export function subscribeAdminEvents(sub: AdminSubscriber): () => void {
         'device.status': fanOut('device.status'),
         'qr.scanned': fanOut('qr.scanned'),
         alarm: fanOut('alarm'),
+        'points.swipe': fanOut('points.swipe'),
       },
       onState: (state, status) => {
         last = { state, status };

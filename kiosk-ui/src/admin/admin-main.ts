@@ -7,6 +7,7 @@ import './alarms.css';
 import './alarm-log.css';
 import './elders.css';
 import './badge.css';
+import './points.css';
 
 const root = document.getElementById('app');
 if (root) render(html`<${AdminApp} />`, root);

@@ -6,6 +6,8 @@ import { DeviceTable } from './device-table';
 import { DutyRoster } from './duty-roster';
 import { Elders } from './elders';
 import { errorText } from './error-text';
+import { AdminNav, useHashRoute } from './points-nav';
+import { PointsPage } from './points-page';
 import { RecentEvents } from './recent-events';
 import { RegisterForm } from './register-form';
 import { useLiveDevices } from './use-live-devices';
@@ -24,8 +26,18 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
   const online = devices?.filter((d) => d.online).length ?? 0;
   // Alarms, the roster and the elders are for staff and admins (a viewer's role may not see them).
   const onDuty = me.role === 'admin' || me.role === 'staff';
+  // The alarm console stays on every page: an SOS must be seen and heard whatever the admin is doing.
+  const route = useHashRoute();
+  const alarms = onDuty ? html`<${AlarmConsole} onAuthLost=${onAuthLost} />` : null;
+  if (route.startsWith('points'))
+    return html`<main class="dashboard">
+      <${AdminNav} route=${route} />
+      ${alarms}
+      <${PointsPage} me=${me} route=${route} onAuthLost=${onAuthLost} />
+    </main>`;
   return html`<main class="dashboard">
-    ${onDuty ? html`<${AlarmConsole} onAuthLost=${onAuthLost} />` : null}
+    <${AdminNav} route=${route} />
+    ${alarms}
     <section class="panel devices-panel">
       <div class="panel-head">
         <h2>${t('devices')}</h2>

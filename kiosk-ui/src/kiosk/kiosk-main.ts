@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { KioskApp } from './kiosk-app';
 import '../styles.css';
 import './kiosk.css';
+import './greeting.css';
 import './help.css';
 import './alarm-banner.css';
 
