@@ -27,6 +27,7 @@ import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import type { PointsService } from './points/points-service.js';
 import { startPoints } from './points/points-wiring.js';
+import { idDigestKey } from './residents/id-number.js';
 import { ResidentService } from './residents/resident-service.js';
 import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/edge-state.js';
 import { RecordLog } from './store/record-log.js';
@@ -128,7 +129,7 @@ export async function startEdge(
 
   feedScreens(bus, health, sse, records, log);
 
-  const residents = new ResidentService(state, box, records);
+  const residents = new ResidentService(state, box, records, idDigestKey(dataKey));
   const cards = new CardService(state, records);
   let publicBase = config.publicUrl ?? config.cloudUrl ?? '';
   const snapshots = await SnapshotStore.open(join(config.dataDir, 'snapshots'));

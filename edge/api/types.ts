@@ -141,32 +141,70 @@ export interface EmergencyContact {
 
 /**
  * `GET /api/residents` item and `GET /api/residents/{id}` (staff). Only the single resident
- * carries `healthNotes` (sealed at rest, opened for staff); the list never does.
+ * carries `healthNotes` (sealed at rest, opened for staff); the list never does. The ID number
+ * is never answered whole: `idNumberMasked` is `2101**********1234`.
  */
 export interface ResidentView {
   id: string;
   name: string;
+  /** One line for people; made from community, building, unit and room unless written by hand. */
   address?: string;
+  community?: string;
+  building?: string;
+  unit?: string;
+  room?: string;
   phone?: string;
   roles: string[];
+  /** Party branch (党支部). */
+  branch?: string;
   emergencyContacts: EmergencyContact[];
   healthNotes?: string;
+  idNumberMasked?: string;
   /** The active QR badge: its public code only, never the token. */
   badge?: { code: string; issuedAt: string };
   createdAt: string;
   updatedAt: string;
 }
 
-/** `POST /api/residents` body (admin); `PATCH` takes any of it but `id` (`healthNotes: ''` clears). */
+/**
+ * `POST /api/residents` body (admin); `PATCH` takes any of it but `id` (`''` clears an optional
+ * text: `healthNotes`, `idNumber`, `phone`, the home parts, `branch`).
+ */
 export interface ResidentInput {
   id: string;
   name: string;
   address?: string;
+  community?: string;
+  building?: string;
+  unit?: string;
+  room?: string;
   phone?: string;
   roles?: string[];
+  branch?: string;
   emergencyContacts?: EmergencyContact[];
   healthNotes?: string;
+  /** 居民身份证号, 18 characters; checked (GB 11643), sealed, never answered back. */
+  idNumber?: string;
 }
+
+/** A card bound to a resident (`GET /api/cards`, `GET /api/residents/{id}/cards`). */
+export interface CardView {
+  /** Upper-case hex, bytes as read. */
+  uid: string;
+  residentId: string;
+  kind: 'resident' | 'party';
+  state: 'active' | 'lost' | 'revoked';
+  boundAt: string;
+  changedAt: string;
+}
+
+export type {
+  ImportField,
+  ImportOutcome,
+  ImportProblem,
+  ImportProblemCode,
+  ImportReport,
+} from '../residents/import-types.js';
 
 /** `POST /api/residents/{id}/badge` answer: the new badge; the one before it is dead. */
 export interface BadgeIssued {

@@ -5,6 +5,29 @@ import type { StateStore } from '../store/state-store.js';
 
 const UID = /^[0-9A-F]{8}([0-9A-F]{6})?([0-9A-F]{6})?$/;
 
+/** Why a UID cannot be bound: not 4, 7 or 10 bytes of hex, or a random UID (4 bytes from 08). */
+export type UidProblem = 'card-uid-invalid' | 'card-uid-random';
+
+export const UID_MESSAGES: Record<UidProblem, string> = {
+  'card-uid-invalid': 'a UID is 4, 7 or 10 bytes of hex',
+  'card-uid-random': 'this card shows a random UID at every read (starts with 08): it cannot be bound',
+};
+
+/** A UID as typed or exported (`04:a1:b2:c3`, `04 A1 B2 C3`, full-width) → `04A1B2C3`. */
+export function normalizeUid(raw: string): string {
+  return raw
+    .normalize('NFKC')
+    .replace(/[\s:-]/g, '')
+    .toUpperCase();
+}
+
+/** The reason a normalised UID cannot be bound, or undefined when it can. */
+export function uidProblem(uid: string): UidProblem | undefined {
+  if (!UID.test(uid)) return 'card-uid-invalid';
+  if (uid.length === 8 && uid.startsWith('08')) return 'card-uid-random';
+  return undefined;
+}
+
 /**
  * Cards bound to residents (resident cards, party-member IC cards), by UID. A 4-byte UID that
  * starts with 08 is a random UID, new at every read (ISO 14443-3): such a card cannot be bound.
@@ -25,24 +48,35 @@ export class CardService {
     return this.state.data.cards.find((c) => c.uid === uid);
   }
 
+  /** The cards of one resident, whatever their state, the newest binding first. */
+  forResident(residentId: string): CardRow[] {
+    if (!this.state.data.residents.some((r) => r.id === residentId)) {
+      throw new LinliError('NOT_FOUND', `no resident ${residentId}`);
+    }
+    return this.state.data.cards
+      .filter((c) => c.residentId === residentId)
+      .sort((a, b) => b.boundAt.localeCompare(a.boundAt));
+  }
+
   async bind(
     input: { uid: string; residentId: string; kind: CardRow['kind'] },
     by: string,
   ): Promise<CardRow> {
-    const uid = input.uid.toUpperCase();
-    if (!UID.test(uid)) throw new LinliError('CARD_INVALID', 'a UID is 4, 7 or 10 bytes of hex');
-    if (uid.length === 8 && uid.startsWith('08')) {
-      throw new LinliError(
-        'CARD_INVALID',
-        'this card shows a random UID at every read (starts with 08): it cannot be bound',
-      );
-    }
+    const uid = normalizeUid(input.uid);
+    const problem = uidProblem(uid);
+    if (problem) throw new LinliError('CARD_INVALID', UID_MESSAGES[problem]);
     if (!this.state.data.residents.some((r) => r.id === input.residentId)) {
       throw new LinliError('NOT_FOUND', `no resident ${input.residentId}`);
     }
     const existing = this.get(uid);
-    if (existing && existing.state === 'active')
-      throw new LinliError('CARD_BOUND', 'this card is already bound');
+    if (existing && existing.state === 'active') {
+      throw new LinliError(
+        'CARD_BOUND',
+        existing.residentId === input.residentId
+          ? 'this card is already bound to this resident'
+          : `this card is already bound to resident ${existing.residentId}: report it lost or revoke it first`,
+      );
+    }
     const at = new Date(this.now()).toISOString();
     const row: CardRow = {
       uid,
@@ -66,10 +100,14 @@ export class CardService {
     return row;
   }
 
-  /** Reports a card lost or revokes it: it stops working at once. */
+  /**
+   * Reports a card lost or revokes it (it stops working at once), or makes it active again. Setting
+   * the state it already has changes nothing and records nothing.
+   */
   async setState(uid: string, state: 'lost' | 'revoked' | 'active', by: string): Promise<CardRow> {
-    const card = this.get(uid.toUpperCase());
+    const card = this.get(normalizeUid(uid));
     if (!card) throw new LinliError('NOT_FOUND', 'no such card');
+    if (card.state === state) return card;
     await this.state.update((d) => {
       const c = d.cards.find((x) => x.uid === card.uid) as CardRow;
       c.state = state;

@@ -60,18 +60,35 @@ export interface WebhookTarget {
   levels?: number[];
 }
 
-/** A resident of the community. Issue 3 keeps what elder help needs; issue 4 adds cards and points. */
+/** A resident of the community: issue 3 keeps what elder help needs; issue 4 adds the home, party branch and ID number. */
 export interface ResidentRow {
   id: string;
   name: string;
-  /** Building, unit, room. */
+  /**
+   * One line for people (alarms, SMS, the badge page): free text as issue 3 kept it, or made from
+   * community, building, unit and room when only those are given (edge/residents/address.ts).
+   */
   address?: string;
+  /** 社区 / 小区 */
+  community?: string;
+  /** 楼栋, e.g. `3` or `3栋` */
+  building?: string;
+  /** 单元 */
+  unit?: string;
+  /** 房号 */
+  room?: string;
   phone?: string;
-  /** `elder`, later `party-member` … */
+  /** `elder`, `party-member` … */
   roles: string[];
+  /** Party branch (党支部) of a party member: rankings and assessments are per branch. */
+  branch?: string;
   emergencyContacts: { name: string; relation?: string; phone: string }[];
   /** Doctor's notes: sensitive personal information, sealed (edge/crypto/sealed-box.ts). */
   healthNotesSealed?: string;
+  /** 居民身份证号: sensitive personal information, sealed (field `idNumber`); shown masked only. */
+  idNumberSealed?: string;
+  /** HMAC-SHA256 of the ID number under a key derived from the data key: finds duplicates unopened. */
+  idNumberDigest?: string;
   /** The active QR badge: the token sealed (to print again), its digest (to look it up), a short public code. */
   badge?: { tokenSealed: string; digest: string; code: string; issuedAt: string };
   createdAt: string;
@@ -111,6 +128,21 @@ export interface EdgeState {
 export const EDGE_STATE_MIGRATIONS = [
   // v1 → v2: duty roster, webhooks, residents and public contacts (issue 3), cards (issue 4).
   (d: unknown) => ({ duty: [], webhooks: [], residents: [], contacts: {}, cards: [], ...(d as object) }),
+  // v2 → v3: residents gain community, building, unit, room, branch and the sealed ID number, all
+  // optional (issue 4); `address` stays as it was. Rows are made whole where an older build or a
+  // hand edit left out a list, so the new code can rely on `roles` and `emergencyContacts`.
+  (d: unknown) => {
+    const s = d as { residents?: Partial<ResidentRow>[]; cards?: CardRow[] };
+    return {
+      ...s,
+      residents: (s.residents ?? []).map((r) => ({
+        ...r,
+        roles: r.roles ?? [],
+        emergencyContacts: r.emergencyContacts ?? [],
+      })),
+      cards: s.cards ?? [],
+    };
+  },
 ];
 
 export function emptyEdgeState(): EdgeState {

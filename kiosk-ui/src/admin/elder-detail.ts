@@ -7,10 +7,12 @@ import { formatDateTime } from '../time';
 import { BadgePanel } from './badge-card';
 import { ElderForm } from './elder-form';
 import { errorText } from './error-text';
+import { ResidentCards } from './resident-cards';
 
 /**
- * One elder, read with the health notes (`GET /api/residents/{id}`, staff): the only place the
- * notes are shown. Admins edit the profile here and issue, re-issue or revoke the badge.
+ * One resident, read with the health notes (`GET /api/residents/{id}`, staff): the only place the
+ * notes are shown; the ID number only ever masked. Admins edit the profile here, bind cards and
+ * report them lost, and issue, re-issue or revoke the badge.
  */
 export function ElderDetail({
   id,
@@ -61,6 +63,7 @@ export function ElderDetail({
   const head = html`<div class="panel-head">
     <h3>${resident?.name ?? id}</h3>
     ${resident?.roles.includes('elder') ? html`<span class="tag">${t('elderTag')}</span>` : null}
+    ${resident?.roles.includes('party-member') ? html`<span class="tag tag-party">${t('partyTag')}</span>` : null}
     <span class="count">${resident ? t('updatedAt', { time: formatDateTime(resident.updatedAt, locale) }) : ''}</span>
     <button type="button" class="secondary" data-testid="elder-close" onClick=${onClose}>${t('elderClose')}</button>
   </div>`;
@@ -85,9 +88,33 @@ export function ElderDetail({
       <dt>${t('elderId')}</dt>
       <dd><code>${resident.id}</code></dd>
       <dt>${t('colAddress')}</dt>
-      <dd>${resident.address || '—'}</dd>
+      <dd data-testid="elder-address">${resident.address || '—'}</dd>
+      ${
+        resident.community || resident.building || resident.unit || resident.room
+          ? html`<dt>${t('homeTitle')}</dt>
+              <dd class="home-parts" data-testid="elder-home">
+                ${[
+                  [t('elderCommunity'), resident.community],
+                  [t('elderBuilding'), resident.building],
+                  [t('elderUnit'), resident.unit],
+                  [t('elderRoom'), resident.room],
+                ]
+                  .filter(([, v]) => v)
+                  .map(([k, v]) => html`<span><span class="sub">${k}</span> ${v}</span>`)}
+              </dd>`
+          : null
+      }
       <dt>${t('contactPhone')}</dt>
       <dd>${resident.phone || '—'}</dd>
+      ${resident.branch ? html`<dt>${t('elderBranch')}</dt><dd data-testid="elder-branch">${resident.branch}</dd>` : null}
+      <dt>${t('idNumber')}</dt>
+      <dd>
+        ${
+          resident.idNumberMasked
+            ? html`<code data-testid="elder-idnumber">${resident.idNumberMasked}</code>`
+            : html`<span class="empty" data-testid="elder-idnumber">${t('idNumberNone')}</span>`
+        }
+      </dd>
       <dt>${t('contactsTitle')}</dt>
       <dd>
         ${
@@ -125,6 +152,7 @@ export function ElderDetail({
         : null
     }
     ${error ? html`<p class="form-error" role="alert">${error}</p>` : null}
+    <${ResidentCards} resident=${resident} canEdit=${canEdit} onAuthLost=${onAuthLost} />
     <${BadgePanel} resident=${resident} contacts=${contacts} canEdit=${canEdit} onChanged=${load} />
   </section>`;
 }

@@ -4,6 +4,7 @@ import type { EmergencyContact, ResidentInput, ResidentView } from '../../../edg
 import { api, HttpError } from '../api';
 import { useI18n } from '../i18n-context';
 import { errorText } from './error-text';
+import { idNumberProblem, normalizeIdNumber } from './id-number-check';
 
 /** DESIGN.md: ids are letters, digits, . _ - (the escaped `-` keeps the pattern valid under the `v` flag). */
 const ID_PATTERN = '[A-Za-z0-9._\\-]{1,64}';
@@ -22,11 +23,25 @@ interface Form {
   id: string;
   name: string;
   address: string;
+  community: string;
+  building: string;
+  unit: string;
+  room: string;
   phone: string;
+  branch: string;
+  /** A new ID number; empty keeps the one on file (editing). */
+  idNumber: string;
+  clearIdNumber: boolean;
+  elder: boolean;
+  party: boolean;
   healthNotes: string;
   contacts: ContactRow[];
 }
-type TextField = Exclude<keyof Form, 'contacts'>;
+type TextField = Exclude<keyof Form, 'contacts' | 'clearIdNumber' | 'elder' | 'party'>;
+type Flag = 'clearIdNumber' | 'elder' | 'party';
+const HOME = ['community', 'building', 'unit', 'room'] as const;
+/** The roles the form offers; others a resident has (from an import) are kept as they are. */
+const FORM_ROLES = ['elder', 'party-member'];
 
 let nextKey = 1;
 const row = (c?: EmergencyContact): ContactRow => ({
@@ -42,10 +57,28 @@ function formOf(r?: ResidentView): Form {
     id: r?.id ?? '',
     name: r?.name ?? '',
     address: r?.address ?? '',
+    community: r?.community ?? '',
+    building: r?.building ?? '',
+    unit: r?.unit ?? '',
+    room: r?.room ?? '',
     phone: r?.phone ?? '',
+    branch: r?.branch ?? '',
+    idNumber: '',
+    clearIdNumber: false,
+    // A new resident is registered as an elder unless unticked (this section began with elders).
+    elder: r ? r.roles.includes('elder') : true,
+    party: r ? r.roles.includes('party-member') : false,
     healthNotes: r?.healthNotes ?? '',
     contacts: r ? r.emergencyContacts.map(row) : [row()],
   };
+}
+
+function rolesOf(f: Form, before: string[] = []): string[] {
+  return [
+    ...before.filter((x) => !FORM_ROLES.includes(x)),
+    ...(f.elder ? ['elder'] : []),
+    ...(f.party ? ['party-member'] : []),
+  ];
 }
 
 function contactsOf(rows: ContactRow[]): EmergencyContact[] {
@@ -56,28 +89,44 @@ function contactsOf(rows: ContactRow[]): EmergencyContact[] {
   }));
 }
 
-/** `POST /api/residents` body: a new resident with the role `elder`, empty optional fields left out. */
+/** `POST /api/residents` body: empty optional fields left out (the edge then makes the address). */
 function createBody(f: Form): ResidentInput {
   const notes = f.healthNotes.trim();
+  const idNumber = normalizeIdNumber(f.idNumber);
+  const home = Object.fromEntries(HOME.filter((k) => f[k].trim()).map((k) => [k, f[k].trim()]));
   return {
     id: f.id.trim(),
     name: f.name.trim(),
-    roles: ['elder'],
+    roles: rolesOf(f),
     emergencyContacts: contactsOf(f.contacts),
+    ...home,
     ...(f.address.trim() ? { address: f.address.trim() } : {}),
     ...(phoneOf(f.phone) ? { phone: phoneOf(f.phone) } : {}),
+    ...(f.branch.trim() ? { branch: f.branch.trim() } : {}),
+    ...(idNumber ? { idNumber } : {}),
     ...(notes ? { healthNotes: notes } : {}),
   };
 }
 
-/** `PATCH` body: the profile as edited; the notes only when changed ('' deletes them). */
+/**
+ * `PATCH` body: the profile as edited. The address only when edited by hand (else the edge keeps
+ * it following the home parts), the notes only when changed (`''` deletes them), the ID number
+ * only when a new one is typed or deletion is ticked.
+ */
 function patchBody(f: Form, before: ResidentView): Partial<ResidentInput> {
   const notes = f.healthNotes.trim();
+  const idNumber = normalizeIdNumber(f.idNumber);
+  const changed = (k: 'address' | 'branch' | (typeof HOME)[number]) =>
+    f[k].trim() !== (before[k] ?? '') ? { [k]: f[k].trim() } : {};
   return {
     name: f.name.trim(),
-    address: f.address.trim(),
+    ...HOME.reduce((acc, k) => Object.assign(acc, changed(k)), {}),
+    ...changed('address'),
+    ...changed('branch'),
+    roles: rolesOf(f, before.roles),
     emergencyContacts: contactsOf(f.contacts),
-    ...(phoneOf(f.phone) ? { phone: phoneOf(f.phone) } : {}),
+    ...(phoneOf(f.phone) !== (before.phone ?? '') ? { phone: phoneOf(f.phone) } : {}),
+    ...(idNumber ? { idNumber } : f.clearIdNumber ? { idNumber: '' } : {}),
     ...(notes !== (before.healthNotes ?? '') ? { healthNotes: notes } : {}),
   };
 }
@@ -105,6 +154,10 @@ export function ElderForm({
     const value = (e.currentTarget as HTMLInputElement | HTMLTextAreaElement).value;
     setForm((f) => ({ ...f, [key]: value }));
   };
+  const flag = (key: Flag) => (e: Event) => {
+    const checked = (e.currentTarget as HTMLInputElement).checked;
+    setForm((f) => ({ ...f, [key]: checked }));
+  };
   const setContact = (key: number, field: ContactField) => (e: Event) => {
     const value = (e.currentTarget as HTMLInputElement).value;
     setForm((f) => ({
@@ -118,6 +171,12 @@ export function ElderForm({
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    const idNumber = normalizeIdNumber(form.idNumber);
+    const bad = idNumber ? idNumberProblem(idNumber) : undefined;
+    if (bad) {
+      setError(t(bad));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -132,6 +191,8 @@ export function ElderForm({
       onSaved(saved);
     } catch (err) {
       if (!(err instanceof HttpError)) setError(String(err));
+      else if (err.body.code === 'ID_NUMBER_TAKEN') setError(t('idNumberTaken'));
+      else if (err.body.code === 'ID_NUMBER_INVALID') setError(t('idNumberInvalid'));
       else if (err.status === 409) setError(t('elderExists', { id: form.id.trim() }));
       else setError(errorText(err, t));
     } finally {
@@ -154,9 +215,38 @@ export function ElderForm({
     <div class="elder-fields">
       ${editing ? null : text('id', t('elderId'), { required: true, pattern: ID_PATTERN, title: t('elderIdHint') })}
       ${text('name', t('elderName'), { required: true, maxLength: 64 })}
-      ${text('address', t('elderAddress'), { maxLength: 200 })}
       ${text('phone', t('elderPhone'), { type: 'tel', pattern: PHONE_PATTERN, title: t('phoneHint') })}
     </div>
+    <fieldset class="elder-home">
+      <legend>${t('residentTitleFields')}</legend>
+      <div class="elder-fields home-fields">
+        ${text('community', t('elderCommunity'), { maxLength: 64 })}
+        ${text('building', t('elderBuilding'), { maxLength: 32 })}
+        ${text('unit', t('elderUnit'), { maxLength: 32 })}
+        ${text('room', t('elderRoom'), { maxLength: 32 })}
+      </div>
+      ${text('address', t('elderAddressAuto'), { maxLength: 200 })}
+      <div class="role-checks" data-testid="elder-roles">
+        <span class="role-checks-label">${t('rolesTitle')}</span>
+        <label><input type="checkbox" name="role-elder" checked=${form.elder} onChange=${flag('elder')} /> ${t('roleElder')}</label>
+        <label><input type="checkbox" name="role-party" checked=${form.party} onChange=${flag('party')} /> ${t('rolePartyMember')}</label>
+      </div>
+      ${text('branch', t('elderBranch'), { maxLength: 64 })}
+      ${text('idNumber', t('idNumber'), {
+        maxLength: 24,
+        autocomplete: 'off',
+        spellcheck: false,
+        'data-testid': 'elder-idnumber-input',
+        placeholder: resident?.idNumberMasked ? t('idNumberKeep', { masked: resident.idNumberMasked }) : '',
+        disabled: form.clearIdNumber,
+      })}
+      ${
+        resident?.idNumberMasked
+          ? html`<label class="check-line"><input type="checkbox" name="clearIdNumber" checked=${form.clearIdNumber} onChange=${flag('clearIdNumber')} /> ${t('idNumberClear')}</label>`
+          : null
+      }
+      <p class="sensitive" data-testid="idnumber-sensitive"><strong>${t('sensitiveTag')}</strong> ${t('idNumberSensitive')}</p>
+    </fieldset>
     <fieldset class="elder-contacts">
       <legend>${t('contactsTitle')}</legend>
       ${form.contacts.length === 0 ? html`<p class="empty">${t('contactsNone')}</p>` : null}

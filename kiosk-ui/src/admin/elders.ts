@@ -7,6 +7,7 @@ import { ContactsForm } from './contacts-form';
 import { ElderDetail } from './elder-detail';
 import { ElderForm } from './elder-form';
 import { errorText } from './error-text';
+import { ResidentImport } from './resident-import';
 
 const isElder = (r: ResidentView) => r.roles.includes('elder');
 
@@ -33,7 +34,8 @@ function ElderRow({ r, selected, onOpen }: { r: ResidentView; selected: boolean;
   >
     <td>
       <strong>${r.name}</strong> ${isElder(r) ? html`<span class="tag">${t('elderTag')}</span>` : null}
-      <div class="sub"><code>${r.id}</code></div>
+      ${r.roles.includes('party-member') ? html`<span class="tag tag-party">${t('partyTag')}</span>` : null}
+      <div class="sub"><code>${r.id}</code>${r.branch ? ` · ${r.branch}` : ''}</div>
     </td>
     <td>${r.address || '—'}</td>
     <td data-testid=${`elder-badge-${r.id}`}>
@@ -49,9 +51,10 @@ function ElderRow({ r, selected, onOpen }: { r: ResidentView; selected: boolean;
 }
 
 /**
- * The elders section (staff read, admin write): the residents with elders first, a form to
- * register one, the detail with the health notes, the printable QR badge, and the two public
- * numbers every badge shows.
+ * The residents and elders section (staff read, admin write): the residents with elders first, a
+ * form to register one, the import of a CSV or JSON file, the detail with the health notes, the
+ * masked ID number and the cards, the printable QR badge, and the two public numbers every badge
+ * shows.
  */
 export function Elders({ canEdit, onAuthLost }: { canEdit: boolean; onAuthLost: () => void }) {
   const { t, locale } = useI18n();
@@ -144,6 +147,7 @@ export function Elders({ canEdit, onAuthLost }: { canEdit: boolean; onAuthLost: 
               </div>`
             : null
         }
+        ${canEdit ? html`<${ResidentImport} onImported=${() => void load()} />` : null}
         ${
           canEdit && contacts
             ? html`<${ContactsForm} contacts=${contacts} onSaved=${(c: PublicContacts) => setContacts(c)} />`
