@@ -48,8 +48,9 @@ async function writeState(dataDir: string, members: number): Promise<void> {
       emergencyContacts: [],
       createdAt: at,
       updatedAt: at,
-      ...{ branch: `第${(i % BRANCHES) + 1}支部`, community: i % 2 ? '幸福里社区' : '永昌社区' },
-    } as ResidentRow);
+      branch: `第${(i % BRANCHES) + 1}支部`,
+      community: i % 2 ? '幸福里社区' : '永昌社区',
+    });
     cards.push({
       uid: memberUid(i),
       residentId: memberId(i),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import type { PublicContacts, ResidentView } from '../edge/api/types.js';
-import { ARTIFACTS_DIR, launchBrowser, screenshot } from './helpers/browser.js';
+import { ARTIFACTS_DIR, adminLogIn, launchBrowser, screenshot } from './helpers/browser.js';
 import { api, login, startEdge } from './helpers/edge-process.js';
 
 // Real Chromium against the real daemon: an admin registers an elder with health notes and an
@@ -42,14 +42,8 @@ async function qrLoaded(page: Page, code: string): Promise<void> {
   );
 }
 
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${edge.httpUrl}/admin/`);
-  await page.getByTestId('login-form').waitFor();
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.getByTestId('elders').waitFor({ timeout: 10_000 });
-}
+const logIn = (page: Page, username: string, password: string) =>
+  adminLogIn(page, edge.httpUrl, username, password, 'elders');
 
 t.test(
   'admin: contacts, a new elder, the detail with notes, the badge issued, printed, revoked',

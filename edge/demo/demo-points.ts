@@ -33,10 +33,10 @@ export async function startPointsDemo(
 ): Promise<() => Promise<void>> {
   for (const [id, name, branch] of MEMBERS) {
     if (edge.state.data.residents.some((r) => r.id === id)) continue;
-    await edge.residents.create({ id, name, roles: ['party-member'] }, 'demo');
-    await edge.state.update((d) => {
-      Object.assign(d.residents.find((r) => r.id === id) as object, { branch, community: '幸福里社区' });
-    });
+    await edge.residents.create(
+      { id, name, roles: ['party-member'], branch, community: '幸福里社区' },
+      'demo',
+    );
   }
   for (const [id, , , uid] of MEMBERS) {
     if (!edge.cards.get(uid)) await edge.cards.bind({ uid, residentId: id, kind: 'party' }, 'demo');

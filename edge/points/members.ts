@@ -13,7 +13,7 @@ export function partyMembers(state: EdgeState): Member[] {
   const out: Member[] = [];
   for (const r of state.residents) {
     if (!carded.has(r.id) && !r.roles.includes(PARTY_MEMBER_ROLE)) continue;
-    const { branch, community } = r as { branch?: string; community?: string };
+    const { branch, community } = r;
     out.push({ id: r.id, ...(branch ? { branch } : {}), ...(community ? { community } : {}) });
   }
   return out;
