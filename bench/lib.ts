@@ -3,20 +3,23 @@
  * client (the test suite's own harness, re-exported), latency summaries, RSS from /proc, machine
  * facts and result files. Everything listens on 127.0.0.1 only.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { percentile } from '../edge/store/latency-window.js';
 import { packageRoot } from '../edge/util/package-root.js';
-import { api, type EdgeProcess, startEdge as startEdgeProcess } from '../test/helpers/edge-process.js';
+import {
+  ADMIN_PASSWORD,
+  api,
+  type EdgeProcess,
+  startEdge as startEdgeProcess,
+} from '../test/helpers/edge-process.js';
 
 export {
   ADMIN_PASSWORD,
@@ -229,4 +232,28 @@ export class Arrival {
     this.resolve = undefined;
     r(at);
   }
+}
+
+/**
+ * An admin MQTT watcher on a device's events (TCP_NODELAY): `stamp` sees each event with the
+ * moment it arrived. It stamps when an event crosses the broker, before its record is written.
+ */
+export async function eventWatcher(
+  mqttUrl: string,
+  deviceId: string,
+  stamp: (event: Record<string, unknown>, at: number) => void,
+): Promise<MqttClient> {
+  const watcher = await mqtt.connectAsync(mqttUrl, {
+    username: 'user:admin',
+    password: ADMIN_PASSWORD,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  noDelay(watcher);
+  watcher.on('message', (_topic, payload) => {
+    const at = performance.now();
+    stamp(JSON.parse(payload.toString('utf8')) as Record<string, unknown>, at);
+  });
+  await watcher.subscribeAsync(`linli/v1/dev/${deviceId}/evt`, { qos: 1 });
+  return watcher;
 }

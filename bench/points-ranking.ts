@@ -20,7 +20,6 @@ import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from '../edge/s
 import { RecordLog } from '../edge/store/record-log.js';
 import { openStateStore } from '../edge/store/state-store.js';
 import {
-  api,
   cli,
   isMain,
   login,

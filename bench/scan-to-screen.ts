@@ -16,19 +16,18 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import { QrScannerSimulator } from '../firmware-bridge/qr-scanner/simulator.js';
 import { closePort, openPort, type SerialSettings } from '../firmware-bridge/serial/port-io.js';
 import { hasSocat, ptyPair } from '../firmware-bridge/sim/pty-pair.js';
 import {
-  ADMIN_PASSWORD,
   Arrival,
   api,
   cli,
+  eventWatcher,
   isMain,
   login,
   machine,
-  noDelay,
   requireBuiltDaemon,
   SseClient,
   type SseMessage,
@@ -131,19 +130,9 @@ async function throughDaemon(dir: string, total: number): Promise<EdgeSamples> {
         else if (e.event === 'device.status' && d.deviceId === DEVICE && d.online === true) online?.();
       },
     );
-    watcher = await mqtt.connectAsync(edge.mqttUrl, {
-      username: 'user:admin',
-      password: ADMIN_PASSWORD,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
+    watcher = await eventWatcher(edge.mqttUrl, DEVICE, (e, at) => {
+      if (e.type === 'qr.scanned' && typeof e.text === 'string') mqttAt.set(e.text, at);
     });
-    noDelay(watcher);
-    watcher.on('message', (_topic, payload) => {
-      const at = performance.now();
-      const e = JSON.parse(payload.toString('utf8')) as { type?: string; text?: string };
-      if (e.type === 'qr.scanned' && e.text !== undefined) mqttAt.set(e.text, at);
-    });
-    await watcher.subscribeAsync(`linli/v1/dev/${DEVICE}/evt`, { qos: 1 });
 
     const isOnline = new Promise<void>((resolve) => {
       online = resolve;

@@ -17,7 +17,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import { PcscCardReaderDriver } from '../firmware-bridge/card-reader/pcsc-driver.js';
 import { SerialCardReaderSimulator } from '../firmware-bridge/card-reader/serial-simulator.js';
 import { VirtualCard, vpcdPort } from '../firmware-bridge/card-reader/virtual-card.js';
@@ -25,14 +25,13 @@ import type { CardTappedEvent } from '../firmware-bridge/device-events.js';
 import { hasSocat, ptyPair } from '../firmware-bridge/sim/pty-pair.js';
 import { ensurePcscd, pcscMissing } from '../test/helpers/pcscd.js';
 import {
-  ADMIN_PASSWORD,
   Arrival,
   api,
   cli,
+  eventWatcher,
   isMain,
   login,
   machine,
-  noDelay,
   requireBuiltDaemon,
   rssMB,
   SseClient,
@@ -147,19 +146,9 @@ export async function run(opts: { quick: boolean; outDir: string }) {
           if (e.event === 'device.status' && d.deviceId === READER && d.online) online?.();
         },
       );
-      watcher = await mqtt.connectAsync(edge.mqttUrl, {
-        username: 'user:admin',
-        password: ADMIN_PASSWORD,
-        protocolVersion: 4,
-        reconnectPeriod: 0,
+      watcher = await eventWatcher(edge.mqttUrl, READER, (e, at) => {
+        if (e.type === 'card.tapped' && typeof e.uid === 'string') mqttAt.set(e.uid, at);
       });
-      noDelay(watcher);
-      watcher.on('message', (_topic, payload) => {
-        const at = performance.now();
-        const e = JSON.parse(payload.toString('utf8')) as { type?: string; uid?: string };
-        if (e.type === 'card.tapped' && e.uid) mqttAt.set(e.uid, at);
-      });
-      await watcher.subscribeAsync(`linli/v1/dev/${READER}/evt`, { qos: 1 });
       const isOnline = new Promise<void>((resolve) => {
         online = resolve;
       });
