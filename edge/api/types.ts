@@ -223,3 +223,104 @@ export interface PublicContacts {
   community?: ContactNumber;
   police?: ContactNumber;
 }
+
+// Party-member points (issue 4): edge/http/routes/points-routes.ts answers with these.
+export type {
+  AssessmentScheme,
+  FlagResult,
+  FlagRule,
+  Goods,
+  KioskGreeting,
+  PointsCategory,
+  PointsItem,
+  PointsScheme,
+  PointsSummary,
+  PointsTx,
+  Redemption,
+  SwipeView,
+  TapReason,
+  TapResult,
+  TxKind,
+} from '../points/points-types.js';
+
+type Scheme = import('../points/points-types.js').PointsScheme;
+type Rule = import('../points/points-types.js').FlagRule;
+type Result = import('../points/points-types.js').FlagResult;
+
+/** Goods with what is in stock. */
+export type GoodsView = import('../points/points-types.js').Goods & { stock: number };
+
+/** `GET /api/points/scheme` */
+export type SchemeView = Omit<Scheme, 'goods'> & { goods: GoodsView[] };
+
+/** `GET /api/points/sessions` rows: who was credited, by name (staff). */
+export type SessionView = Omit<import('../points/points-types.js').PointsSession, 'credited'> & {
+  item: string;
+  credited: { residentId: string; name: string }[];
+};
+
+/** `GET /api/points/members` rows */
+export interface MemberRow {
+  id: string;
+  name: string;
+  branch?: string;
+  community?: string;
+  pointsThisMonth: number;
+  balance: number;
+}
+
+/** A member's flag in one assessed quarter. */
+export type FlagHistoryRow = Result & { quarter: string; at: string; label: string };
+
+/** `GET /api/points/members/{id}` */
+export type MemberDetailView = import('../points/points-types.js').PointsSummary & {
+  residentId: string;
+  name: string;
+  history: import('../points/points-types.js').PointsTx[];
+  flags: FlagHistoryRow[];
+};
+
+/** `GET /api/points/redemptions` rows */
+export type RedemptionView = import('../points/points-types.js').Redemption & { name: string; goods: string };
+
+export interface RankingRow {
+  residentId: string;
+  name: string;
+  points: number;
+  rank: number;
+  of: number;
+  group: string;
+}
+
+/** `GET /api/points/ranking` */
+export interface RankingView {
+  period: string;
+  by?: 'branch' | 'community';
+  rows: RankingRow[];
+}
+
+/** `GET /api/points/assessments` rows */
+export interface AssessmentSummary {
+  id: string;
+  quarter: string;
+  at: string;
+  by: string;
+  scope: 'branch' | 'community';
+  rules: Rule[];
+  counts: Record<string, number>;
+}
+
+export type FlagResultRow = Result & { residentId: string; name: string };
+
+/** `GET /api/points/assessments/{id}` */
+export interface AssessmentDetail extends AssessmentSummary {
+  results: FlagResultRow[];
+}
+
+/** `GET /api/points/assessments/preview` */
+export interface AssessmentPreview {
+  quarter: string;
+  scope: 'branch' | 'community';
+  rules: Rule[];
+  results: FlagResultRow[];
+}

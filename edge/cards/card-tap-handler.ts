@@ -1,41 +1,15 @@
 import type { CardTappedEvent } from '../../firmware-bridge/device-events.js';
+import type {
+  KioskGreeting,
+  PointsSummary,
+  SwipeView,
+  TapReason,
+  TapResult,
+} from '../points/points-types.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { CardService } from './card-service.js';
 
-/** The answer a reader shows (beep pattern / display) and the kiosk reads (DESIGN.md `feedback`). */
-export type TapResult = 'ok' | 'duplicate' | 'no-session' | 'unknown-card' | 'refused';
-/** Why a tap was refused: the card is reported lost, revoked, or not a party card in a session. */
-export type TapReason = 'lost' | 'revoked' | 'not-party';
-
-/** What a kiosk screen shows for a tap: the resident's name partly masked, never the card UID. */
-export interface KioskGreeting {
-  deviceId: string;
-  result: TapResult;
-  /** `张*兰` */
-  name?: string;
-  kind?: 'resident' | 'party';
-  reason?: TapReason;
-  /** Points credited by this tap. */
-  credited?: number;
-  /** The credit was cut by the item's cap for the period. */
-  capped?: boolean;
-  /** A party member's month: points, rank, balance, flag, recent items, goods. */
-  points?: unknown;
-}
-
-/** What staff watching a session see of a swipe (the admin event stream: full name, no UID). */
-export interface SwipeView {
-  deviceId: string;
-  result: TapResult;
-  residentId?: string;
-  /** Full name: this goes to logged-in staff only. */
-  name?: string;
-  reason?: TapReason;
-  sessionId?: string;
-  credited?: number;
-  capped?: boolean;
-  at: string;
-}
+export type { KioskGreeting, SwipeView, TapReason, TapResult } from '../points/points-types.js';
 
 /** What points do with a tap of an active card. */
 export type Swipe = (
@@ -77,7 +51,7 @@ export function cardTapHandler(
   residentName: (id: string) => string | undefined,
   records: RecordLog,
   swipe: Swipe,
-  summary: (residentId: string) => unknown,
+  summary: (residentId: string) => PointsSummary,
   out: TapOutputs,
 ) {
   return async (deviceId: string, e: CardTappedEvent): Promise<void> => {

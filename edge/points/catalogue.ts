@@ -1,57 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import type {
+  AssessmentScheme,
+  CapPeriod,
+  FlagRule,
+  PointsCategory,
+  PointsItem,
+  PointsScheme,
+} from './points-types.js';
 
-export type PointsCategory = 'study' | 'practice' | 'service' | 'deduction';
-export type CapPeriod = 'month' | 'quarter' | 'year';
-
-export interface PointsItem {
-  id: string;
-  name: string;
-  category: PointsCategory;
-  /** Signed: deductions are negative. */
-  points: number;
-  /** At most `max` points from this item per member and period. */
-  cap?: { per: CapPeriod; max: number };
-}
-
-/** Goods of the points supermarket (积分超市): what one unit costs in points. */
-export interface Goods {
-  id: string;
-  name: string;
-  points: number;
-  unit?: string;
-}
-
-/**
- * One rule of the quarterly assessment, tried in order: the first whose conditions a member meets
- * gives the flag. `minPoints` on the quarter's points; `topPercent` on the rank within the scope.
- * The last rule has no condition, so every member gets a flag.
- */
-export interface FlagRule {
-  flag: string;
-  label?: string;
-  minPoints?: number;
-  topPercent?: number;
-}
-
-export interface AssessmentScheme {
-  /** Members are ranked and flagged within their party branch or the whole community. */
-  scope: 'branch' | 'community';
-  rules: FlagRule[];
-}
-
-/** A place's points scheme: items, goods and the rules that differ by place (DOMAIN.md). */
-export interface PointsScheme {
-  name?: string;
-  items: PointsItem[];
-  goods: Goods[];
-  /** Categories whose points can be spent on goods. */
-  redeemable: PointsCategory[];
-  /** Unspent points carry over forever, or the balance starts from zero each year. */
-  balance: 'rollover' | 'reset-yearly';
-  assessment: AssessmentScheme;
-}
+export type {
+  AssessmentScheme,
+  CapPeriod,
+  FlagRule,
+  Goods,
+  PointsCategory,
+  PointsItem,
+  PointsScheme,
+} from './points-types.js';
 
 const Category = Type.Union(['study', 'practice', 'service', 'deduction'].map((c) => Type.Literal(c)));
 const Id = Type.String({ pattern: '^[a-z0-9-]{1,40}$' });

@@ -1,76 +1,27 @@
-import {
-  type CapPeriod,
-  type FlagRule,
-  type PointsCategory,
-  type PointsItem,
-  type PointsScheme,
-  periodKeys,
-} from './catalogue.js';
+import { periodKeys } from './catalogue.js';
+import type {
+  Assessment,
+  CapPeriod,
+  FlagResult,
+  FlagRule,
+  Member,
+  PointsCategory,
+  PointsItem,
+  PointsScheme,
+  PointsSession,
+  PointsTx,
+  Redemption,
+} from './points-types.js';
 
-export interface PointsSession {
-  id: string;
-  itemId: string;
-  /** Reader device ids whose swipes count for this session. */
-  readers: string[];
-  openedAt: string;
-  openedBy: string;
-  closedAt?: string;
-  closedBy?: string;
-  /** Residents credited in this session (once each). */
-  credited: string[];
-}
-
-/** One line of a member's history: a credit, deduction, redemption or its reversal. */
-export interface PointsTx {
-  at: string;
-  kind: 'credit' | 'deduction' | 'redemption' | 'reversal';
-  residentId: string;
-  /** Points item or goods id. */
-  itemId: string;
-  points: number;
-  sessionId?: string;
-  reason?: string;
-}
-
-export interface Redemption {
-  id: string;
-  residentId: string;
-  goodsId: string;
-  qty: number;
-  /** Negative: what it took from the balance. */
-  points: number;
-  at: string;
-  by: string;
-  deviceId?: string;
-  reversed?: { at: string; by: string; reason: string };
-}
-
-/** A member's result in one assessment. */
-export interface FlagResult {
-  flag: string;
-  points: number;
-  rank: number;
-  of: number;
-  group: string;
-}
-
-export interface Assessment {
-  id: string;
-  quarter: string;
-  at: string;
-  by: string;
-  scope: 'branch' | 'community';
-  rules: FlagRule[];
-  /** residentId → result. */
-  results: Record<string, FlagResult>;
-}
-
-/** Who is ranked and assessed: party members with their branch and community. */
-export interface Member {
-  id: string;
-  branch?: string;
-  community?: string;
-}
+export type {
+  Assessment,
+  FlagResult,
+  Member,
+  PointsSession,
+  PointsTx,
+  Redemption,
+  TxKind,
+} from './points-types.js';
 
 type Body<T extends string, B> = { type: T; ts: string; id?: string; body: B };
 

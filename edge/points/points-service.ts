@@ -20,6 +20,7 @@ import {
   type PointsSession,
   type Redemption,
 } from './points-ledger.js';
+import type { PointsSummary } from './points-types.js';
 
 const SNAPSHOT = 'points';
 const SNAPSHOT_VERSION = 2;
@@ -281,7 +282,7 @@ export class PointsService {
   }
 
   /** What the kiosk greets a member with: month's points and rank, balance, flag, recent lines, goods within reach. */
-  summary(residentId: string, members: readonly Member[], nowIso = this.nowIso()) {
+  summary(residentId: string, members: readonly Member[], nowIso = this.nowIso()): PointsSummary {
     const month = periodKeys(nowIso, this.ledger.tz).month;
     const me = members.find((m) => m.id === residentId);
     const scope = me?.branch ? 'branch' : undefined;

@@ -1,7 +1,20 @@
 import { Type } from 'typebox';
+import type {
+  AssessmentDetail,
+  AssessmentPreview,
+  AssessmentSummary,
+  GoodsView,
+  MemberDetailView,
+  MemberRow,
+  RankingView,
+  RedemptionView,
+  SchemeView,
+  SessionView,
+} from '../../api/types.js';
 import { LinliError } from '../../errors.js';
 import { AssessmentSchema, periodKeys } from '../../points/catalogue.js';
 import { partyMembers } from '../../points/members.js';
+import type { Assessment, PointsSession } from '../../points/points-types.js';
 import type { AppDeps } from '../app-deps.js';
 import { requireRole } from '../auth-guard.js';
 import type { TypedApp } from '../typed-app.js';
@@ -45,7 +58,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
   };
   const by = (req: { session?: { username: string } }) => req.session?.username ?? '?';
   const thisMonth = () => periodKeys(new Date().toISOString(), deps.config.tz).month;
-  const ranking = (period: string | undefined, group: 'branch' | 'community' | undefined) => {
+  const ranking = (period: string | undefined, group: 'branch' | 'community' | undefined): RankingView => {
     const p = period ?? thisMonth();
     return {
       period: p,
@@ -55,7 +68,8 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
         .map((r) => ({ ...r, name: nameOf(r.residentId) })),
     };
   };
-  const goodsView = () => points().scheme.goods.map((g) => ({ ...g, stock: points().ledger.stock(g.id) }));
+  const goodsView = (): GoodsView[] =>
+    points().scheme.goods.map((g) => ({ ...g, stock: points().ledger.stock(g.id) }));
 
   app.get(
     '/api/points/items',
@@ -71,14 +85,14 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       },
       preHandler: requireRole(users, 'viewer'),
     },
-    async () => {
+    async (): Promise<SchemeView> => {
       const s = points().scheme;
       return { ...s, goods: goodsView() };
     },
   );
 
   // Sessions
-  const sessionView = (s: ReturnType<ReturnType<typeof points>['sessions']>[number]) => ({
+  const sessionView = (s: PointsSession): SessionView => ({
     ...s,
     item: points().items.find((i) => i.id === s.itemId)?.name ?? s.itemId,
     credited: s.credited.map((id) => ({ residentId: id, name: nameOf(id) })),
@@ -165,7 +179,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
   app.get(
     '/api/points/members',
     { schema: { tags: ['points'] }, preHandler: requireRole(users, 'staff') },
-    async () =>
+    async (): Promise<MemberRow[]> =>
       members().map((m) => ({
         ...m,
         name: nameOf(m.id),
@@ -179,7 +193,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       schema: { tags: ['points'], params: Type.Object({ id: RefId }) },
       preHandler: requireRole(users, 'staff'),
     },
-    async (req) => {
+    async (req): Promise<MemberDetailView> => {
       const r = resident(req.params.id);
       const p = points();
       return {
@@ -226,7 +240,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       schema: { tags: ['points'], querystring: Type.Object({ residentId: Type.Optional(RefId) }) },
       preHandler: requireRole(users, 'staff'),
     },
-    async (req) =>
+    async (req): Promise<RedemptionView[]> =>
       Object.values(points().ledger.state.redemptions)
         .filter((r) => !req.query.residentId || r.residentId === req.query.residentId)
         .slice(-500)
@@ -305,9 +319,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
   );
 
   // Quarterly assessments
-  const assessmentView = (
-    a: ReturnType<ReturnType<typeof points>['ledger']['latestAssessments']>[number],
-  ) => {
+  const assessmentView = (a: Assessment): AssessmentSummary => {
     const counts: Record<string, number> = {};
     for (const r of Object.values(a.results)) counts[r.flag] = (counts[r.flag] ?? 0) + 1;
     return { id: a.id, quarter: a.quarter, at: a.at, by: a.by, scope: a.scope, rules: a.rules, counts };
@@ -329,7 +341,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       schema: { tags: ['points'], querystring: Type.Object({ quarter: Quarter }) },
       preHandler: requireRole(users, 'staff'),
     },
-    async (req) => {
+    async (req): Promise<AssessmentPreview> => {
       const p = points().preview(req.query.quarter, members());
       return { ...p, results: p.results.map((r) => ({ ...r, name: nameOf(r.residentId) })) };
     },
@@ -340,7 +352,7 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       schema: { tags: ['points'], params: Type.Object({ id: RefId }) },
       preHandler: requireRole(users, 'viewer'),
     },
-    async (req) => {
+    async (req): Promise<AssessmentDetail> => {
       const a = points().ledger.state.assessments.find((x) => x.id === req.params.id);
       if (!a) throw new LinliError('NOT_FOUND', 'no such assessment');
       return {

@@ -1,42 +1,14 @@
 import { html } from 'htm/preact';
+import type { KioskGreeting, PointsSummary } from '../../../edge/api/types';
 import type { MessageKey, Translate } from '../i18n';
 import { useI18n } from '../i18n-context';
 import { FlagBadge, quarterText } from '../points-flag';
 import { HOUSE_TZ } from '../time';
 
-type TxKind = 'credit' | 'deduction' | 'redemption' | 'reversal';
+export type { KioskGreeting } from '../../../edge/api/types';
 
-/** A party member's points as the kiosk shows them (edge/points/points-service.ts `summary()`). */
-export interface GreetingPoints {
-  month: string;
-  pointsThisMonth: number;
-  /** Within the member's branch, or among all members when the member has none. */
-  rank?: number;
-  of?: number;
-  /** The branch the rank is within; absent: among all members. */
-  rankIn?: string;
-  /** Redeemable points left to spend. */
-  balance: number;
-  /** The latest assessed quarter's flag. */
-  flag?: { quarter: string; flag: string; label: string };
-  recent: { at: string; kind: TxKind; item: string; points: number }[];
-  /** Goods in stock; `affordable` when the balance covers one. */
-  goods: { id: string; name: string; points: number; affordable: boolean }[];
-}
-
-/** SSE `kiosk.greeting` data (edge/cards/card-tap-handler.ts KioskGreeting). */
-export interface KioskGreeting {
-  deviceId: string;
-  result: 'ok' | 'duplicate' | 'no-session' | 'unknown-card' | 'refused';
-  /** Partly masked: `张*兰`. */
-  name?: string;
-  kind?: 'resident' | 'party';
-  reason?: 'lost' | 'revoked' | 'not-party';
-  credited?: number;
-  /** The credit was cut by the item's cap. */
-  capped?: boolean;
-  points?: GreetingPoints;
-}
+/** A party member's points as the kiosk shows them. */
+type GreetingPoints = PointsSummary;
 
 /** Long enough for an elder to read the month, the flag and the goods; a new tap replaces it. */
 export const GREETING_SHOW_MS = 15_000;
