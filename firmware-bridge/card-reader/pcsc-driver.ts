@@ -2,7 +2,9 @@
  * Drives a PC/SC card reader through `nfc-pcsc`, supervising the worker child process that holds
  * the PC/SC context (`pcsc-worker.ts`; DESIGN.md, "Card reader"). A missing or restarting pcscd, a
  * blocked native binding or a missing `nfc-pcsc` never reaches this process: the worker is
- * restarted with backoff when it exits, and killed and restarted when it stops pinging.
+ * restarted with backoff when it exits, and killed and restarted when it stops pinging (or, newly
+ * started, does not ping within {@link DEFAULT_PCSC_WORKER_START_TIMEOUT_MS}: starting Node, and tsx
+ * from a checkout, takes seconds on a busy machine, so a start is not judged by the heartbeat).
  *
  * Each driver binds to one reader: the one whose name contains `reader`, or, without it, the first
  * one that a {@link PcscReaderClaims} registry lets it take. It is online while that reader is
@@ -24,6 +26,14 @@ import {
 } from './pcsc-messages.js';
 import { forkPcscWorker } from './pcsc-spawn.js';
 
+/**
+ * How long a new worker may take to send its first message when the caller gives no
+ * `workerStartTimeoutMs`. Until then the worker runs Node's (from a checkout, tsx's) start-up, no
+ * PC/SC: from a checkout that took up to 6 s with two cores overloaded, so judged by the heartbeat
+ * (5 s by default, 3 s in tests) healthy workers were killed at start, again and again.
+ */
+export const DEFAULT_PCSC_WORKER_START_TIMEOUT_MS = 30_000;
+
 /** Restart backoff when the caller gives none: 0.25 s doubling to 5 s. */
 export const DEFAULT_PCSC_RESTART_BACKOFF: Backoff = { initialMs: 250, maxMs: 5000 };
 
@@ -36,10 +46,15 @@ export interface PcscCardReaderDriverOptions {
   claims?: PcscReaderClaims;
   /** Same-UID cooldown in ms; 1500 when absent. */
   cooldownMs?: number;
-  /** How often the worker pings, in ms; 1000 when absent. Also the grace for readers to show up. */
+  /** How often the worker pings, in ms; 1000 when absent. */
   workerHeartbeatMs?: number;
   /** Silence after which the worker is killed and replaced, in ms; 5 heartbeats when absent. */
   workerTimeoutMs?: number;
+  /**
+   * How long a new worker may take to send its first message before it is killed and replaced, in
+   * ms; {@link DEFAULT_PCSC_WORKER_START_TIMEOUT_MS} (or `workerTimeoutMs` when longer) when absent.
+   */
+  workerStartTimeoutMs?: number;
   /** Backoff between worker restarts; {@link DEFAULT_PCSC_RESTART_BACKOFF} when absent. */
   restartBackoff?: Backoff;
   /** Clock for event timestamps and the cooldown, in ms since the epoch. */
@@ -72,19 +87,24 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
   readonly #cooldown: TapCooldown;
   readonly #heartbeatMs: number;
   readonly #timeoutMs: number;
+  readonly #startTimeoutMs: number;
   #running = false;
   #child: ChildProcess | undefined;
   #lastHeard = 0;
+  /** Whether the current worker has sent anything yet (before that, the start timeout applies). */
+  #heard = false;
+  /** The current worker reported a failure of its PC/SC context and exits: its readers are gone. */
+  #failing = false;
   #watchdog: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
-  #graceTimer: NodeJS.Timeout | undefined;
   #attempt = 0;
   #starts = 0;
   #lastError: string | undefined;
   #stderr = '';
   /** Readers the current worker reports attached, in the order they came. */
   #attached = new Set<string>();
-  #graceOver = false;
+  /** The current worker reported `ready`: the readers attached at its start are all known. */
+  #listed = false;
   #present: string | undefined;
   #state: LinkState | undefined;
   #everOnline = false;
@@ -102,6 +122,8 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
     });
     this.#heartbeatMs = options.workerHeartbeatMs ?? 1000;
     this.#timeoutMs = options.workerTimeoutMs ?? 5 * this.#heartbeatMs;
+    this.#startTimeoutMs =
+      options.workerStartTimeoutMs ?? Math.max(DEFAULT_PCSC_WORKER_START_TIMEOUT_MS, this.#timeoutMs);
   }
 
   /** Cards that gave no UID, and times the reader came back after a loss. */
@@ -140,7 +162,6 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
     this.#running = false;
     clearInterval(this.#watchdog);
     clearTimeout(this.#restartTimer);
-    clearTimeout(this.#graceTimer);
     const child = this.#child;
     this.#child = undefined;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -159,7 +180,9 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
     this.#starts++;
     this.#lastError = undefined;
     this.#stderr = '';
-    this.#graceOver = false;
+    this.#listed = false;
+    this.#failing = false;
+    this.#heard = false;
     this.#lastHeard = performance.now();
     const child = forkPcscWorker(this.#heartbeatMs, this.#options.nfcModule);
     this.#child = child;
@@ -184,19 +207,19 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
 
   #onMessage(message: WorkerMessage): void {
     this.#lastHeard = performance.now();
+    this.#heard = true;
+    // A worker that reported a failure exits next; nothing it says until then brings a reader back.
+    if (this.#failing) return;
     switch (message.type) {
       case 'ping':
         return;
       case 'unavailable':
-        this.#lastError = message.reason; // the exit code (no restart) follows
-        this.#setState({ online: false, reason: message.reason });
+        this.#fail(message.reason); // the exit code (no restart) follows
         return;
       case 'ready':
         this.#attempt = 0;
-        this.#graceTimer = setTimeout(() => {
-          this.#graceOver = true;
-          this.#evaluate(true);
-        }, this.#heartbeatMs);
+        this.#listed = true;
+        this.#evaluate(true);
         return;
       case 'reader':
         if (message.attached) this.#attached.add(message.name);
@@ -205,16 +228,24 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
           this.#present = undefined;
           this.#setState({ online: false, reason: 'reader detached' });
         }
-        this.#evaluate(message.attached && this.#graceOver);
+        this.#evaluate(message.attached && this.#listed);
         return;
       case 'error':
-        if (message.reader !== undefined) return; // a reader's own failure: its 'end' follows if it matters
-        this.#lastError = message.reason;
-        this.#setState({ online: false, reason: message.reason });
+        if (message.reader !== undefined) return; // the worker exits when a reader's watch fails
+        this.#fail(message.reason);
         return;
       default:
         this.#onCard(message);
     }
+  }
+
+  /** The current worker's PC/SC context failed (it exits next): offline with `reason`. */
+  #fail(reason: string): void {
+    this.#failing = true;
+    this.#lastError = reason;
+    this.#attached.clear();
+    this.#present = undefined;
+    this.#setState({ online: false, reason });
   }
 
   #onCard(message: Extract<WorkerMessage, { type: 'card' | 'card.off' | 'card.unreadable' }>): void {
@@ -235,8 +266,9 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
 
   /**
    * Binds to a reader: the held one when attached; else, when none is held or `mayTakeAnother` (a
-   * reader plugged in after the grace that follows `ready`, or the grace's end: never a pcscd
-   * restart's enumeration, nor a detachment), the first attached one the registry allows.
+   * reader plugged in after `ready`, or `ready` itself: never one of the readers a new worker lists
+   * at its start, as after a pcscd restart, nor a detachment), the first attached one the registry
+   * allows. Before `ready` it gives no reason for being offline: the list of readers is incomplete.
    */
   #evaluate(mayTakeAnother: boolean): void {
     const held = this.readerName;
@@ -253,13 +285,12 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
         }
       }
     }
-    if (this.#graceOver && !this.online)
+    if (this.#listed && !this.online)
       this.#setState({ online: false, reason: this.#claims.whyNoReader(this.deviceId, this.#attached) });
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.#child = undefined;
-    clearTimeout(this.#graceTimer);
     this.#attached.clear();
     this.#present = undefined;
     if (!this.#running) return;
@@ -279,7 +310,8 @@ export class PcscCardReaderDriver extends EventEmitter<PcscCardReaderDriverEvent
 
   #checkWorker(): void {
     const child = this.#child;
-    if (child === undefined || performance.now() - this.#lastHeard <= this.#timeoutMs) return;
+    const limit = this.#heard ? this.#timeoutMs : this.#startTimeoutMs;
+    if (child === undefined || performance.now() - this.#lastHeard <= limit) return;
     this.#lastError = 'PC/SC worker not answering';
     child.kill('SIGKILL'); // a blocked native call ignores everything else; 'exit' restarts it
   }

@@ -15,7 +15,11 @@ export interface WorkerUnavailable {
   reason: string;
 }
 
-/** The worker holds a PC/SC context: pcscd answered. Readers follow. */
+/**
+ * The worker holds a PC/SC context and has reported the readers attached at its start (each in a
+ * {@link WorkerReader} before this): a driver without a reader may now say that none is there.
+ * Readers reported after this were plugged in later.
+ */
 export interface WorkerReady {
   type: 'ready';
 }
@@ -47,7 +51,10 @@ export interface WorkerCardUnreadable {
   reason: string;
 }
 
-/** A PC/SC failure; without `reader` the worker exits next (an existing context never recovers). */
+/**
+ * A PC/SC failure. With `reader`: that reader's watch failed, and a failure without `reader` follows.
+ * Without: the worker exits next (an existing context never recovers, nor does a failed watch).
+ */
 export interface WorkerError {
   type: 'error';
   reason: string;

@@ -7,10 +7,10 @@
  * Life: ping the driver every heartbeat (argv[2], ms) from the first moment; load `nfc-pcsc` (an
  * optional dependency; argv[3] names another module, for tests) or report `unavailable` and exit;
  * check that pcscd accepts connections, or report `pcscd not running` and exit (creating `NFC`
- * then would spin); create `NFC`, report `ready`, then readers as they come and go, and for each
- * card the UID it answers to `FF CA 00 00 00`. Automatic processing of `nfc-pcsc` is off: it gives
- * no UID for ISO 14443-4 (CPU) cards. On a PC/SC context error, or when pcscd stops or restarts,
- * report it and exit. Messages: `pcsc-messages.ts`.
+ * then would spin); create `NFC`, report the readers attached, then `ready`, then readers as they
+ * come and go, and for each card the UID it answers to `FF CA 00 00 00`. Automatic processing of
+ * `nfc-pcsc` is off: it gives no UID for ISO 14443-4 (CPU) cards. When the PC/SC context or a
+ * reader's watch fails, or pcscd stops or restarts, report it and exit. Messages: `pcsc-messages.ts`.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -39,10 +39,15 @@ interface NfcReader {
   transmit(data: Buffer, responseMaxLength: number): Promise<Buffer>;
 }
 
+/** The callback `@pokusew/pcsclite` gives its context's `start`: called with each list of readers. */
+type ListCallback = (error: Error | undefined, readers?: Buffer) => void;
+
 /** The parts of `nfc-pcsc`'s `NFC` this worker uses. */
 interface Nfc {
   on(event: 'reader', listener: (reader: NfcReader) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** The `@pokusew/pcsclite` context, whose `start` it calls on the next tick after `new NFC()`. */
+  readonly pcsc?: { start?: (callback: ListCallback) => void };
 }
 
 type NfcConstructor = new () => Nfc;
@@ -90,6 +95,16 @@ async function pcscdIdentity(): Promise<number | 'up' | undefined> {
   return (await pcscdAnswers()) ? 'up' : undefined;
 }
 
+/** Set once this worker is on its way out: it reports one failure, then exits. */
+let exiting = false;
+
+/** Reports `reason` as the failure of this worker's PC/SC context and exits. */
+function exitWith(reason: string): void {
+  if (exiting) return;
+  exiting = true;
+  sendAndExit({ type: 'error', reason }, WORKER_EXIT_PCSC_ERROR);
+}
+
 /**
  * Exits when pcscd stops or restarts: the context would never recover, and `nfc-pcsc` does not
  * always report the loss (its readers may just end).
@@ -97,11 +112,32 @@ async function pcscdIdentity(): Promise<number | 'up' | undefined> {
 function watchDaemon(identity: number | 'up', everyMs: number): void {
   setInterval(() => {
     void pcscdIdentity().then((now) => {
-      if (now === identity) return;
-      const reason = now === undefined ? 'pcscd not running' : 'pcscd restarted';
-      sendAndExit({ type: 'error', reason }, WORKER_EXIT_PCSC_ERROR);
+      if (now === identity || exiting) return;
+      exitWith(now === undefined ? 'pcscd not running' : 'pcscd restarted');
     });
   }, everyMs);
+}
+
+/**
+ * Exits after a failure of the context or of a reader's watch, so that a new worker takes over:
+ * neither recovers (a reader whose watch failed is not watched again while the list of readers stays
+ * the same, so its cards would go unseen while this worker pings on). Says why: when pcscd stops,
+ * the failures come a moment before its pid goes, so the daemon is watched for up to a second
+ * before a failure counts as PC/SC's own.
+ */
+function failed(identity: number | 'up', error: Error): void {
+  if (exiting) return;
+  const deadline = performance.now() + 1000;
+  const check = (): void => {
+    void pcscdIdentity().then((now) => {
+      if (exiting) return;
+      if (now === undefined) exitWith('pcscd not running');
+      else if (now !== identity) exitWith('pcscd restarted');
+      else if (performance.now() >= deadline) exitWith(`PC/SC error: ${describe(error)}`);
+      else setTimeout(check, 100);
+    });
+  };
+  check();
 }
 
 /** The `NFC` class of `nfc-pcsc`, or why it cannot be had. */
@@ -133,23 +169,43 @@ async function readUid(reader: NfcReader): Promise<void> {
   }
 }
 
-function watch(nfc: Nfc): void {
+/**
+ * Calls `listed` once `nfc-pcsc` has reported the readers attached at its start. It lists them in the
+ * first callback of its context's `start`, emitting `reader` for each before that callback returns;
+ * `start` is called on the next tick after `new NFC()`, so wrapping it right after construction sees
+ * that callback. Without that hook (another `nfc-pcsc`), `listed` follows after `fallbackMs`.
+ */
+function afterFirstList(nfc: Nfc, listed: () => void, fallbackMs: number): void {
+  const pcsc = nfc.pcsc;
+  const start = pcsc?.start;
+  if (pcsc === undefined || typeof start !== 'function') {
+    setTimeout(listed, fallbackMs);
+    return;
+  }
+  let first = true;
+  pcsc.start = (callback) =>
+    start.call(pcsc, (error, readers) => {
+      callback(error, readers);
+      if (first && error === undefined) listed(); // an error is the context's, and ends this worker
+      first = false;
+    });
+}
+
+function watch(nfc: Nfc, identity: number | 'up'): void {
   nfc.on('reader', (reader) => {
     reader.autoProcessing = false;
     const name = reader.name;
     send({ type: 'reader', name, attached: true });
     reader.on('card', () => void readUid(reader)); // readUid reports its own failures
     reader.on('card.off', () => send({ type: 'card.off', reader: name }));
-    reader.on('error', (error) => send({ type: 'error', reader: name, reason: describe(error) }));
+    reader.on('error', (error) => {
+      send({ type: 'error', reader: name, reason: describe(error) });
+      failed(identity, error); // its watch ended: 'end' follows, and the reader would not come back
+    });
     reader.on('end', () => send({ type: 'reader', name, attached: false }));
   });
-  nfc.on('error', (error) => {
-    // no nfc.close(): the context is broken and this process ends, which releases it
-    void pcscdAnswers().then((answers) => {
-      const reason = answers ? `PC/SC error: ${describe(error)}` : 'pcscd not running';
-      sendAndExit({ type: 'error', reason }, WORKER_EXIT_PCSC_ERROR);
-    });
-  });
+  // no nfc.close(): the context is broken and this process ends, which releases it
+  nfc.on('error', (error) => failed(identity, error));
 }
 
 async function main(): Promise<void> {
@@ -176,9 +232,15 @@ async function main(): Promise<void> {
   }
   // Blocks (spinning) if pcscd went away since the check: the pings stop and the driver kills us.
   const nfc = new NFC();
-  watch(nfc);
+  watch(nfc, identity);
+  afterFirstList(
+    nfc,
+    () => {
+      if (!exiting) send({ type: 'ready' });
+    },
+    heartbeatMs,
+  );
   watchDaemon(identity, heartbeatMs);
-  send({ type: 'ready' });
 }
 
 await main();

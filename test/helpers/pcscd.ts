@@ -1,16 +1,17 @@
 /**
  * pcscd with the vpcd virtual reader driver for PC/SC tests (TESTBED.md, "PC/SC"). One pcscd per
  * machine, with fixed vpcd ports: tests that use it run one at a time (they all live in
- * `firmware-bridge/card-reader/pcsc.test.ts`).
+ * `test/pcsc.test.ts`).
  *
  * {@link ensurePcscd} uses a pcscd that already runs, or starts `pcscd --foreground` (its output
  * goes to a log file, so it survives this process's pipes), and waits until `Virtual PCD 00 00` is
- * listed. The handle stops and restarts it for recovery tests, and {@link PcscdHandle.release}
+ * listed. To look into a failure: `PCSCD_DEBUG=1` adds `--debug` (every poll of vpcd, every call),
+ * `PCSCD_LOG=file` puts the log there instead of a fresh temporary directory. The handle stops and restarts it for recovery tests, and {@link PcscdHandle.release}
  * leaves the machine as it was found: pcscd running or not.
  */
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +100,7 @@ export interface PcscdHandle {
 export async function ensurePcscd(): Promise<PcscdHandle> {
   const ranBefore = (await listReaders()).includes(VPCD_READER_0);
   const logDir = await mkdtemp(join(tmpdir(), 'linli-pcscd-'));
-  const logFile = join(logDir, 'pcscd.log');
+  const logFile = process.env.PCSCD_LOG ?? join(logDir, 'pcscd.log');
 
   const pid = async (): Promise<number | undefined> => {
     const text = await readFile(PID_FILE, 'utf8').catch(() => '');
@@ -123,7 +124,11 @@ export async function ensurePcscd(): Promise<PcscdHandle> {
     const pcscd = which('pcscd');
     if (pcscd === undefined) throw new Error(`pcscd not found; install: ${INSTALL}`);
     const out = openSync(logFile, 'a');
-    const child = spawn(pcscd, ['--foreground'], { stdio: ['ignore', out, out], detached: true });
+    const child = spawn(pcscd, ['--foreground', ...(process.env.PCSCD_DEBUG ? ['--debug'] : [])], {
+      stdio: ['ignore', out, out],
+      detached: true,
+    });
+    closeSync(out); // pcscd has its own copy
     child.unref();
     let exited: string | undefined;
     child.once('exit', (code, sig) => {
