@@ -119,19 +119,28 @@ const RECENT = 8;
 const PERIODS: readonly CapPeriod[] = ['month', 'quarter', 'year'];
 
 /** Members ranked by points within their group; ties share a rank. */
-export function rankWithin<T extends { points: number; residentId: string }>(
-  rows: T[],
-): (T & { rank: number })[] {
+export interface RankedRow {
+  residentId: string;
+  points: number;
+  rank: number;
+  of: number;
+  group: string;
+}
+
+/** Sorts one group's rows by points (then id) and numbers them in place; ties share a rank. */
+function rankWithin(rows: RankedRow[]): void {
   rows.sort(
     (a, b) => b.points - a.points || (a.residentId < b.residentId ? -1 : a.residentId > b.residentId ? 1 : 0),
   );
   let rank = 0;
   let last = Number.NaN;
-  return rows.map((r, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as RankedRow;
     if (r.points !== last) rank = i + 1;
     last = r.points;
-    return { ...r, rank };
-  });
+    r.rank = rank;
+    r.of = rows.length;
+  }
 }
 
 /** The flag of the first rule a member's points and rank meet (the last rule has no condition). */
@@ -315,12 +324,10 @@ export class PointsLedger {
    * Members ranked by points in a period (`2026-11`, `2026-Q4`, `2026`), within their branch or
    * community when `by` is given (ties share a rank).
    */
-  ranking(
-    period: string,
-    members: readonly Member[],
-    by?: 'branch' | 'community',
-  ): { residentId: string; points: number; rank: number; of: number; group: string }[] {
-    const groups = new Map<string, { residentId: string; points: number }[]>();
+  ranking(period: string, members: readonly Member[], by?: 'branch' | 'community'): RankedRow[] {
+    // Built once, numbered in place: this runs for every tap (the member's branch) and for
+    // rankings of thousands of members.
+    const groups = new Map<string, RankedRow[]>();
     for (const m of members) {
       const group = by ? (m[by] ?? '') : '';
       let rows = groups.get(group);
@@ -328,11 +335,12 @@ export class PointsLedger {
         rows = [];
         groups.set(group, rows);
       }
-      rows.push({ residentId: m.id, points: this.total(m.id, period) });
+      rows.push({ residentId: m.id, points: this.total(m.id, period), rank: 0, of: 0, group });
     }
-    const out: { residentId: string; points: number; rank: number; of: number; group: string }[] = [];
-    for (const [group, rows] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      for (const r of rankWithin(rows)) out.push({ ...r, of: rows.length, group });
+    const out: RankedRow[] = [];
+    for (const [, rows] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      rankWithin(rows);
+      for (const r of rows) out.push(r);
     }
     return out;
   }
