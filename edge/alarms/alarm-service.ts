@@ -57,7 +57,7 @@ export interface AlarmEvents {
  * a time, so a press and its repeats never race into two alarms. Open alarms survive restarts
  * with their escalation timers (state = snapshot + the records after it).
  */
-/** Records scanned at start-up past which the state is snapshotted at once. */
+/** Records read past at start-up beyond which the state is snapshotted at once. */
 const RESCAN_SNAPSHOT = 10_000;
 
 export class AlarmService extends EventEmitter<AlarmEvents> {
@@ -77,13 +77,12 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     const s = new AlarmService(opts);
     const snap = await opts.snapshots.load<Alarm[]>(SNAPSHOT, SNAPSHOT_VERSION);
     for (const a of snap?.state ?? []) s.alarms.set(a.id, a);
-    let scanned = 0;
-    for await (const { record } of opts.records.read((snap?.lsn ?? 0) + 1)) {
-      scanned++;
-      if (record.stream === 'alarm') applyAlarmRecord(s.alarms, record as unknown as AlarmRecord);
+    const from = (snap?.lsn ?? 0) + 1;
+    for await (const { record } of opts.records.read(from, 'alarm')) {
+      applyAlarmRecord(s.alarms, record as unknown as AlarmRecord);
     }
     // A long scan (first start after an upgrade or a crash, or a quiet year): not again next time.
-    if (scanned >= RESCAN_SNAPSHOT) await s.snapshot(opts.records.lastLsn);
+    if (opts.records.lastLsn - from >= RESCAN_SNAPSHOT) await s.snapshot(opts.records.lastLsn);
     return s;
   }
 
@@ -100,6 +99,12 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     this.stopped = true;
     for (const t of this.timers.values()) this.clock.clearTimeout(t);
     this.timers.clear();
+  }
+
+  /** Stops, and snapshots up to the journal's end: the next start reads only what comes after. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.serial(() => this.snapshot(this.opts.records.lastLsn));
   }
 
   /** Resolves once every step queued so far (including timer-driven ones already fired) is done. */

@@ -144,10 +144,10 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
   void check();
   return {
     alarms,
-    stop: () => {
+    stop: async () => {
       clearInterval(testTimer);
-      alarms.stop();
-      return dispatcher.stop();
+      await alarms.close().catch((err: unknown) => w.log.error({ err }, 'alarm snapshot failed'));
+      await dispatcher.stop();
     },
   };
 }

@@ -32,7 +32,7 @@ const SNAPSHOT_VERSION = 2;
 const SNAPSHOT_EVERY = 500;
 const SNAPSHOT_QUIET_MS = 5000;
 const SNAPSHOT_CEILING = 20_000;
-/** Records scanned at start-up past which the state is snapshotted at once. */
+/** Records read past at start-up beyond which the state is snapshotted at once. */
 const RESCAN_SNAPSHOT = 10_000;
 
 export type SwipeResult =
@@ -75,14 +75,13 @@ export class PointsService {
   ): Promise<PointsService> {
     const snap = await snapshots.load<LedgerState>(SNAPSHOT, SNAPSHOT_VERSION);
     const ledger = new PointsLedger(snap?.state ?? emptyLedger(), tz, scheme.items);
-    let scanned = 0;
-    for await (const { record } of records.read((snap?.lsn ?? 0) + 1)) {
-      scanned++;
-      if (record.stream === 'points') ledger.apply(record as unknown as PointsRecord);
+    const from = (snap?.lsn ?? 0) + 1;
+    for await (const { record } of records.read(from, 'points')) {
+      ledger.apply(record as unknown as PointsRecord);
     }
     const service = new PointsService(records, snapshots, scheme, ledger, now, onError);
     // A long scan (first start after an upgrade or a crash): not again next time.
-    if (scanned >= RESCAN_SNAPSHOT) await service.snapshot();
+    if (records.lastLsn - from >= RESCAN_SNAPSHOT) await service.snapshot();
     return service;
   }
 

@@ -167,3 +167,24 @@ t.test('retention deletes old segments after a checkpoint; counters survive', as
   await rm(join(dir, 'seq-checkpoint.json'));
   await t.rejects(RecordLog.open(options(dir)), { code: 'STORE_CORRUPT' });
 });
+
+t.test('read with a stream yields only that stream, in order, even when a body names another', async (t) => {
+  // The longest house id puts the stream furthest into the payload.
+  const log = await RecordLog.open(options(t.testdir(), { house: 'h'.repeat(64) }));
+  const streams: Stream[] = ['alarm', 'points', 'device', 'points', 'alarm', 'registry', 'points'];
+  for (const [i, s] of streams.entries()) {
+    // A body that spells out another stream's marker must not fool the filter.
+    await log.append(s, 'test', { i, decoy: '"stream":"points",', note: `"stream":"${s}",` });
+  }
+  const points: number[] = [];
+  for await (const { lsn, record } of log.read(1, 'points')) {
+    t.equal(record.stream, 'points');
+    points.push(lsn);
+  }
+  t.same(points, [2, 4, 7]);
+  const alarms: number[] = [];
+  for await (const { record } of log.read(3, 'alarm')) alarms.push(record.seq);
+  t.same(alarms, [2], 'from an LSN on');
+  t.equal((await readAll(log)).length, streams.length, 'without a stream: everything');
+  await log.close();
+});

@@ -195,9 +195,13 @@ export class RecordLog {
     return this.#acknowledge(this.#journal.append(payload), record);
   }
 
-  /** Reads durable records from `fromLsn` on, in LSN order. */
-  read(fromLsn: number): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
-    return readRecords(this.#journal, fromLsn);
+  /**
+   * Reads durable records from `fromLsn` on, in LSN order; with `stream`, only that stream's. A
+   * record's envelope starts with its stream (see `append`), so the others are passed over without
+   * being parsed: a service rebuilding its state at start-up reads a year of other records fast.
+   */
+  read(fromLsn: number, stream?: Stream): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
+    return readRecords(this.#journal, fromLsn, stream);
   }
 
   /**
@@ -271,11 +275,17 @@ export class RecordLog {
   }
 }
 
+/** How far into a payload the stream can be: `{"id":"<uuid>","house":"<≤ 64>","stream":…`. */
+const STREAM_WITHIN = 160;
+
 async function* readRecords(
   journal: Journal,
   fromLsn: number,
+  stream?: Stream,
 ): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
+  const marker = stream ? Buffer.from(`"stream":"${stream}",`) : undefined;
   for await (const { lsn, payload } of journal.read(fromLsn)) {
+    if (marker && payload.subarray(0, STREAM_WITHIN).indexOf(marker) < 0) continue;
     let record: SyncRecord;
     try {
       record = JSON.parse(payload.toString('utf8')) as SyncRecord;
@@ -284,6 +294,7 @@ async function* readRecords(
         cause: err,
       });
     }
+    if (stream && record.stream !== stream) continue;
     yield { lsn, record };
   }
 }
