@@ -1,6 +1,6 @@
 import t from 'tap';
 import { periodKeys } from './catalogue.js';
-import { members as m, openPoints as open, TEST_TZ as TZ, tempDir } from './points-fixture.js';
+import { members as m, openPoints as open, TEST_SCHEME, TEST_TZ as TZ, tempDir } from './points-fixture.js';
 
 t.test('months and quarters are the house’s: Beijing time, not UTC', async (t) => {
   t.same(
@@ -120,4 +120,36 @@ t.test('property: any order of the same swipes gives the same totals, ranking an
     t.equal(result, reference, `order ${run + 1}`);
     await records.close();
   }
+});
+
+t.test('a quarter cap restarts at 00:00 Beijing time on the first day of the quarter', async (t) => {
+  const dir = await tempDir();
+  const notes = {
+    id: 'study-notes',
+    name: '学习笔记',
+    category: 'study',
+    points: 1,
+    cap: { per: 'quarter', max: 1 },
+  } as const;
+  const clock = { t: Date.parse('2026-03-31T15:58:00.000Z') }; // 23:58 on 31 March in Beijing
+  const { records, points } = await open(dir, clock, {
+    ...TEST_SCHEME,
+    items: [...TEST_SCHEME.items, notes],
+  });
+  const credit = async () => {
+    const s = await points.openSession('study-notes', ['rd-1'], 'staff-1');
+    const r = await points.swipe('rd-1', 'r-1', true);
+    await points.closeSession(s.id, 'staff-1');
+    return r;
+  };
+  t.match(await credit(), { result: 'ok', points: 1, capped: false });
+  clock.t = Date.parse('2026-03-31T15:59:59.000Z'); // 23:59:59, still Q1
+  t.match(await credit(), { result: 'ok', points: 0, capped: true }, 'Q1 is full');
+  clock.t = Date.parse('2026-03-31T16:00:00.000Z'); // 00:00 on 1 April: Q2
+  t.match(await credit(), { result: 'ok', points: 1, capped: false }, 'Q2 starts afresh');
+  t.equal(points.ledger.total('r-1', '2026-Q1'), 1);
+  t.equal(points.ledger.total('r-1', '2026-Q2'), 1);
+  t.equal(points.ledger.total('r-1', '2026-03'), 1);
+  t.equal(points.ledger.total('r-1', '2026-04'), 1);
+  await records.close();
 });
