@@ -116,7 +116,25 @@ export type { AlarmKind, AlarmOutcome, AlarmState, AlarmStep } from '../alarms/a
 export type Alarm = import('../alarms/alarm-model.js').Alarm & {
   who?: { residentId: string; name: string; address?: string };
 };
-export type { DutyEntry, WebhookTarget } from '../state/edge-state.js';
+
+/** Someone on the alarm duty roster: level 0 answers first, level 1 if nobody does, and so on. */
+export interface DutyEntry {
+  name: string;
+  phone?: string;
+  level: number;
+  /** Local hours on duty (LINLI_TZ), `HH:MM`; absent: around the clock. `to` < `from` spans midnight. */
+  from?: string;
+  to?: string;
+}
+
+/** Where alarm notifications are posted (a staff group robot or any JSON receiver). */
+export interface WebhookTarget {
+  name: string;
+  url: string;
+  format: 'wecom' | 'dingtalk' | 'json';
+  /** Duty levels this target hears about; absent: all. */
+  levels?: number[];
+}
 
 /** SSE `kiosk.alarm` data: what a screen in the public room may know of an alarm (no who, no where). */
 export interface KioskAlarmView {

@@ -1,4 +1,6 @@
-import type { DeviceType, Role, Transport } from '../api/types.js';
+import type { DeviceType, DutyEntry, Role, Transport, WebhookTarget } from '../api/types.js';
+
+export type { DutyEntry, WebhookTarget } from '../api/types.js';
 
 /** Small state kept in lowdb (`DATA_DIR/state.json`). Records never live here (DESIGN.md, "The store"). */
 export interface UserRow {
@@ -39,25 +41,6 @@ export interface DeviceRow {
   /** scrypt hash of the MQTT password, or SHA-256 digest of the kiosk token. */
   secretHash?: string;
   createdAt: string;
-}
-
-/** Someone on the alarm duty roster: level 0 answers first, level 1 if nobody does, and so on. */
-export interface DutyEntry {
-  name: string;
-  phone?: string;
-  level: number;
-  /** Local hours on duty (LINLI_TZ), `HH:MM`; absent: around the clock. `to` < `from` spans midnight. */
-  from?: string;
-  to?: string;
-}
-
-/** Where alarm notifications are posted (a staff group robot or any JSON receiver). */
-export interface WebhookTarget {
-  name: string;
-  url: string;
-  format: 'wecom' | 'dingtalk' | 'json';
-  /** Duty levels this target hears about; absent: all. */
-  levels?: number[];
 }
 
 /** A resident of the community: issue 3 keeps what elder help needs; issue 4 adds the home, party branch and ID number. */
