@@ -1,0 +1,136 @@
+import type { Db } from './db.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Key of the transaction-level advisory lock that serializes migrators across instances. */
+export const MIGRATION_LOCK_KEY = 0x4c696e6c6931; // "Linli1"
+
+/**
+ * The schema, in order. Never edit an applied migration: append a new one. Plain PostgreSQL that
+ * PGlite runs too.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tenancy, records, rejections, stream state, nonces',
+    sql: `
+CREATE TABLE cities (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE districts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  city_id bigint NOT NULL REFERENCES cities (id),
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (city_id, name)
+);
+CREATE TABLE streets (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  district_id bigint NOT NULL REFERENCES districts (id),
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (district_id, name)
+);
+CREATE TABLE communities (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  street_id bigint NOT NULL REFERENCES streets (id),
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (street_id, name)
+);
+-- secret_enc: the house secret sealed with AES-256-GCM under the cloud key (never plain text).
+CREATE TABLE houses (
+  id text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9._-]{1,64}$'),
+  community_id bigint NOT NULL REFERENCES communities (id),
+  name text NOT NULL,
+  secret_enc text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (community_id, name)
+);
+-- Per (house, stream): the highest seq up to which every seq is a record or a rejection.
+-- Its row is the lock that serializes ingest of one (house, stream) across instances.
+CREATE TABLE stream_state (
+  house text NOT NULL REFERENCES houses (id),
+  stream text NOT NULL,
+  contiguous bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (house, stream)
+);
+CREATE TABLE records (
+  id uuid PRIMARY KEY,
+  house text NOT NULL,
+  stream text NOT NULL,
+  seq bigint NOT NULL CHECK (seq > 0),
+  type text NOT NULL,
+  ts timestamptz NOT NULL,
+  clock text NOT NULL CHECK (clock IN ('synced', 'unsynced')),
+  received_at timestamptz NOT NULL DEFAULT now(),
+  body jsonb NOT NULL,
+  UNIQUE (house, stream, seq)
+);
+-- A rejected record holds its seq (so it never blocks its stream) until the fixed record,
+-- re-sent with the same id and seq, replaces it.
+CREATE TABLE rejections (
+  id uuid PRIMARY KEY,
+  house text NOT NULL,
+  stream text NOT NULL,
+  seq bigint NOT NULL CHECK (seq > 0),
+  reason text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (house, stream, seq)
+);
+CREATE TABLE nonces (
+  house text NOT NULL,
+  nonce text NOT NULL,
+  ts timestamptz NOT NULL,
+  PRIMARY KEY (house, nonce)
+);
+CREATE INDEX nonces_ts ON nonces (ts);
+`,
+  },
+];
+
+/**
+ * Brings the schema up to date, in one transaction under `pg_advisory_xact_lock`: a second
+ * instance starting at the same time waits, then finds the work done. Returns the versions applied
+ * now (empty when already current). A database newer than this code is refused.
+ */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  ordered.forEach((m, i) => {
+    if (!Number.isInteger(m.version) || m.version <= 0 || (i > 0 && ordered[i - 1]?.version === m.version)) {
+      throw new Error(`bad migration version ${m.version}`);
+    }
+  });
+  return await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    const latest = ordered.at(-1)?.version ?? 0;
+    const newer = [...done].filter((v) => v > latest);
+    if (newer.length > 0) {
+      throw new Error(
+        `the database has schema version ${Math.max(...newer)}, newer than this linli-cloud knows (${latest})`,
+      );
+    }
+    const applied: number[] = [];
+    for (const m of ordered) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
