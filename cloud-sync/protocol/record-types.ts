@@ -30,6 +30,7 @@ export const RECORD_TYPES = {
     'points.redeemed',
     'redemption.reversed',
     'assessment.made',
+    'assessment.results',
   ],
   registry: [
     'resident.created',

@@ -90,3 +90,40 @@ t.test('a quarter is assessed once it is over, within each branch, and its histo
   t.equal(JSON.stringify(again.points.ledger.state), before, 'rebuilt identically');
   await again.records.close();
 });
+
+t.test('a large assessment is recorded in parts; one cut short by a crash does not count', async (t) => {
+  const dir = await tempDir();
+  const clock = { t: Date.parse('2026-07-01T00:00:00.000Z') };
+  const { records, points } = await openPoints(dir, clock);
+  const people = Array.from({ length: 1200 }, (_, i) => ({
+    id: `m-${String(i).padStart(5, '0')}`,
+    branch: `第${(i % 3) + 1}支部`,
+  }));
+  const a = await points.assess('2026-Q2', people, 'admin');
+  t.equal(Object.keys(a.results).length, 1200);
+  t.same([a.parts, a.received, a.members], [3, 3, 1200]);
+  let biggest = 0;
+  for await (const { record } of records.read(1, 'points'))
+    biggest = Math.max(biggest, JSON.stringify(record).length);
+  t.ok(biggest < 64 * 1024, `every record under the protocol's 64 KiB (largest ${biggest} bytes)`);
+  // A crash after the header and one part: that assessment is not the quarter's.
+  await records.append('points', 'assessment.made', {
+    assessmentId: 'cut-short',
+    quarter: '2026-Q2',
+    scope: 'branch',
+    rules: [{ flag: 'grey' }],
+    members: 1200,
+    parts: 3,
+    by: 'admin',
+  });
+  await records.append('points', 'assessment.results', {
+    assessmentId: 'cut-short',
+    part: 0,
+    results: [['m-00000', 0, 1, 400, 'grey', '第1支部']],
+  });
+  await records.close();
+  const again = await openPoints(dir, clock);
+  t.equal(again.points.ledger.latestAssessments().at(-1)?.id, a.id, 'the complete one stands');
+  t.equal(again.points.ledger.flagHistory('m-00000')[0]?.flag, a.results['m-00000']?.flag);
+  await again.records.close();
+});

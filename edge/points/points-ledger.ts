@@ -78,9 +78,19 @@ export type PointsRecord =
         quarter: string;
         scope: 'branch' | 'community';
         rules: FlagRule[];
+        members: number;
+        /** The results follow in this many `assessment.results` records. */
+        parts: number;
+        by: string;
+      }
+    >
+  | Body<
+      'assessment.results',
+      {
+        assessmentId: string;
+        part: number;
         /** `[residentId, points, rank, of, flag, group]` */
         results: [string, number, number, number, string, string][];
-        by: string;
       }
     >;
 
@@ -264,9 +274,6 @@ export class PointsLedger {
       case 'assessment.made': {
         const b = r.body;
         if (this.state.assessments.some((a) => a.id === b.assessmentId)) return;
-        const results: Record<string, FlagResult> = {};
-        for (const [id, points, rank, of, flag, group] of b.results)
-          results[id] = { flag, points, rank, of, group };
         this.state.assessments.push({
           id: b.assessmentId,
           quarter: b.quarter,
@@ -274,8 +281,19 @@ export class PointsLedger {
           by: b.by,
           scope: b.scope,
           rules: b.rules,
-          results,
+          results: {},
+          members: b.members,
+          received: 0,
+          parts: b.parts,
         });
+        return;
+      }
+      case 'assessment.results': {
+        const a = this.state.assessments.find((x) => x.id === r.body.assessmentId);
+        if (!a) return;
+        for (const [id, points, rank, of, flag, group] of r.body.results)
+          a.results[id] = { flag, points, rank, of, group };
+        a.received++;
         return;
       }
     }
@@ -361,7 +379,7 @@ export class PointsLedger {
   /** The latest assessment of each quarter, oldest first. */
   latestAssessments(): Assessment[] {
     const byQuarter = new Map<string, Assessment>();
-    for (const a of this.state.assessments) byQuarter.set(a.quarter, a);
+    for (const a of this.state.assessments) if (a.received >= a.parts) byQuarter.set(a.quarter, a);
     return [...byQuarter.values()].sort((a, b) => (a.quarter < b.quarter ? -1 : 1));
   }
 

@@ -34,6 +34,8 @@ const SNAPSHOT_QUIET_MS = 5000;
 const SNAPSHOT_CEILING = 20_000;
 /** Records read past at start-up beyond which the state is snapshotted at once. */
 const RESCAN_SNAPSHOT = 10_000;
+/** Members per `assessment.results` record: ~60 bytes each, so a part stays near 30 KiB. */
+const ASSESSMENT_PART = 500;
 
 export type SwipeResult =
   | { result: 'ok'; points: number; capped: boolean; sessionId: string }
@@ -264,17 +266,27 @@ export class PointsService {
         throw new LinliError('POINTS_INVALID', `${quarter} is not over yet`);
       const p = this.preview(quarter, members, rules);
       const assessmentId = v7();
+      const rows = p.results.map(
+        (x) =>
+          [x.residentId, x.points, x.rank, x.of, x.flag, x.group] as [
+            string,
+            number,
+            number,
+            number,
+            string,
+            string,
+          ],
+      );
+      // In parts, so that every record stays well inside what the sync protocol takes (64 KiB).
+      const parts = Math.max(1, Math.ceil(rows.length / ASSESSMENT_PART));
       await this.commit({
         type: 'assessment.made',
-        body: {
-          assessmentId,
-          quarter,
-          scope: p.scope,
-          rules: p.rules,
-          results: p.results.map((x) => [x.residentId, x.points, x.rank, x.of, x.flag, x.group]),
-          by,
-        },
+        body: { assessmentId, quarter, scope: p.scope, rules: p.rules, members: rows.length, parts, by },
       });
+      for (let part = 0; part < parts; part++) {
+        const results = rows.slice(part * ASSESSMENT_PART, (part + 1) * ASSESSMENT_PART);
+        await this.commit({ type: 'assessment.results', body: { assessmentId, part, results } });
+      }
       await this.snapshot();
       return this.ledger.state.assessments.find((a) => a.id === assessmentId) as Assessment;
     });

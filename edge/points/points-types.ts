@@ -112,6 +112,11 @@ export interface Assessment {
   rules: FlagRule[];
   /** residentId → result. */
   results: Record<string, FlagResult>;
+  /** Members assessed; the results arrive in parts, and an assessment counts once all are in. */
+  members: number;
+  /** Parts of the results received so far (of `parts`). */
+  received: number;
+  parts: number;
 }
 
 /** Who is ranked and assessed: party members with their branch and community. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v7 } from 'uuid';
 import { isStream, STREAMS, type Stream, type SyncRecord } from '../../cloud-sync/protocol/record.js';
+import { MAX_RECORD_BYTES } from '../../cloud-sync/protocol/validate.js';
 import { DurableFileAdapter } from './durable-file-adapter.js';
 import { Journal, type JournalOptions, type JournalStats } from './journal.js';
 import { StoreError, StoreErrorCode } from './store-errors.js';
@@ -187,7 +188,8 @@ export class RecordLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (payload.length > this.#journal.maxEntryBytes) {
+    // The cloud refuses a record over MAX_RECORD_BYTES: such a record would be a dead letter forever.
+    if (payload.length > Math.min(MAX_RECORD_BYTES, this.#journal.maxEntryBytes)) {
       return Promise.reject(new RangeError(`record of ${payload.length} bytes is too large`));
     }
     this.#assigned.set(stream, seq);

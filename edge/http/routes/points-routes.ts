@@ -333,7 +333,11 @@ export async function pointsRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       },
       preHandler: requireRole(users, 'viewer'),
     },
-    async () => [...points().ledger.state.assessments].reverse().map(assessmentView),
+    async () =>
+      points()
+        .ledger.state.assessments.filter((a) => a.received >= a.parts) // a crash mid-way leaves one unfinished
+        .reverse()
+        .map(assessmentView),
   );
   app.get(
     '/api/points/assessments/preview',
