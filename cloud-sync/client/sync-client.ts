@@ -1,0 +1,504 @@
+/**
+ * The edge's sync client (DESIGN.md, "Records and sync", protocol version 1; issue 5 part 2). It
+ * knows nothing of the edge: records come through a {@link SyncSource} the edge implements over its
+ * journal, and cursors and dead letters live in a {@link SyncStateStore}.
+ *
+ * One round ({@link SyncClient.syncOnce}): streams in STREAM_PRIORITY order (alarms, payments, the
+ * rest); each stream is read from its cursor in batches of at most 1,000 records and 1 MiB (the
+ * exact JSON the request carries), signed with the clock offset learned from the last answer's
+ * `serverTime`, and posted. On 200 the cursor moves to the cloud's `contiguous` for that stream,
+ * never past what was sent (lower: resend from there), and is saved before the next batch. Rejected
+ * records go to the dead-letter list and do not block the stream (the cloud holds their seq).
+ *
+ * Failures: 401 clock skew → learn the offset and retry at once, once; 413 → halve the batch and
+ * retry; anything else ends the round with `lastError`, and the loop ({@link SyncClient.start})
+ * waits an exponential, fully jittered, capped backoff before the next round.
+ */
+import { STREAM_PRIORITY, type Stream, type SyncRecord } from '../protocol/record.js';
+import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../protocol/validate.js';
+import { type DeadLetter, emptyState, type SyncState, type SyncStateStore } from './state-store.js';
+
+export const SYNC_RECORDS_PATH = '/api/v1/sync/records';
+
+/**
+ * Where records come from. The edge backs it with its journal: `read` yields the stream's records
+ * with seq > `afterSeq` in seq order (it may stop early; the client asks again from its cursor).
+ */
+export interface SyncSource {
+  read(stream: Stream, afterSeq: number): AsyncIterable<SyncRecord>;
+  /** Seq of the stream's last durable record; 0 when it has none. */
+  lastSeq(stream: Stream): number;
+}
+
+export interface SyncClientOptions {
+  cloudUrl: string;
+  house: string;
+  /** The house secret as issued (64 hex characters, used as UTF-8 text). */
+  secret: string;
+  source: SyncSource;
+  store: SyncStateStore;
+  /** The edge's wall clock, ms. */
+  now?: () => number;
+  /** Streams in the order they are synced. */
+  streams?: readonly Stream[];
+  /** ≤ 1,000 by protocol. */
+  maxBatchRecords?: number;
+  /** ≤ 1 MiB by protocol (a larger value is for tests of the 413 path). */
+  maxBatchBytes?: number;
+  /** Backoff: first ceiling, cap (ms). */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Pause between rounds when all is synced (ms); {@link SyncClient.kick} cuts it short. */
+  idleMs?: number;
+  /** A request taking longer is aborted (ms). */
+  requestTimeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Told each backoff chosen by the loop (metrics, tests). */
+  onBackoff?: (delayMs: number, failures: number, ceilingMs: number) => void;
+  random?: () => number;
+}
+
+export interface SyncError {
+  /** A cloud code (`auth-clock-skew`, `batch-too-large`…), `http-<status>`, or `network`. */
+  code: string;
+  status?: number;
+  message: string;
+  at: string;
+}
+
+export interface StreamStatus {
+  lastSeq: number;
+  cursor: number;
+  backlog: number;
+  /** Age (ms, edge clock) of the oldest record not yet held by the cloud; null when none. */
+  oldestUnsyncedAgeMs: number | null;
+}
+
+export interface SyncStatus {
+  streams: Record<string, StreamStatus>;
+  backlog: number;
+  lastSuccessAt: string | null;
+  lastError: SyncError | null;
+  deadLetters: number;
+  /** What the edge adds to its clock to get the cloud's; null before any answer. */
+  clockOffsetMs: number | null;
+  running: boolean;
+  consecutiveFailures: number;
+}
+
+export interface RoundResult {
+  sent: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  requests: number;
+}
+
+/** An answer other than 200, or no answer. */
+export class SyncRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SyncRequestError';
+  }
+}
+
+interface Answer {
+  serverTime: string;
+  streams: Record<string, { contiguous: number }>;
+  stored: number;
+  duplicates: number;
+  rejected: {
+    id: string | null;
+    stream: string | null;
+    seq: number | null;
+    reason: string;
+    message?: string;
+  }[];
+}
+
+const BODY_OVERHEAD = Buffer.byteLength('{"records":[]}');
+
+export class SyncClient {
+  readonly #o: Required<Omit<SyncClientOptions, 'onBackoff' | 'fetch'>> & {
+    fetch: typeof fetch;
+    onBackoff?: SyncClientOptions['onBackoff'];
+  };
+  #state: SyncState | undefined;
+  #offsetMs: number | null = null;
+  #batchLimit: number;
+  #lastSuccessAt: string | null = null;
+  #lastError: SyncError | null = null;
+  #failures = 0;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #stop = new AbortController();
+  #wake: (() => void) | undefined;
+  #round: Promise<RoundResult> | undefined;
+
+  constructor(opts: SyncClientOptions) {
+    this.#o = {
+      now: Date.now,
+      streams: STREAM_PRIORITY,
+      maxBatchRecords: MAX_BATCH_RECORDS,
+      maxBatchBytes: MAX_BATCH_BYTES,
+      backoffBaseMs: 1000,
+      backoffCapMs: 5 * 60_000,
+      idleMs: 5000,
+      requestTimeoutMs: 30_000,
+      random: Math.random,
+      ...opts,
+      fetch: opts.fetch ?? fetch,
+      cloudUrl: opts.cloudUrl.replace(/\/+$/, ''),
+    };
+    this.#batchLimit = Math.min(this.#o.maxBatchRecords, MAX_BATCH_RECORDS);
+  }
+
+  /** The clock offset learned from the cloud (null before any answer). */
+  get clockOffsetMs(): number | null {
+    return this.#offsetMs;
+  }
+
+  async #loadState(): Promise<SyncState> {
+    if (!this.#state) this.#state = (await this.#o.store.load()) ?? emptyState();
+    return this.#state;
+  }
+
+  async cursors(): Promise<Record<string, number>> {
+    return { ...(await this.#loadState()).cursors };
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    return (await this.#loadState()).deadLetters.map((d) => ({ ...d }));
+  }
+
+  /** One round over every stream; rounds never overlap. Throws the round's failure. */
+  syncOnce(): Promise<RoundResult> {
+    const prev = this.#round ?? Promise.resolve();
+    const run = prev.catch(() => {}).then(() => this.#syncRound());
+    this.#round = run;
+    return run;
+  }
+
+  async #syncRound(): Promise<RoundResult> {
+    const result: RoundResult = { sent: 0, stored: 0, duplicates: 0, rejected: 0, requests: 0 };
+    // A limit halved by 413s holds for the rest of the round; each round starts at the full size.
+    this.#batchLimit = Math.min(this.#o.maxBatchRecords, MAX_BATCH_RECORDS);
+    try {
+      await this.#loadState();
+      for (const stream of this.#o.streams) {
+        if (this.#stopping) break;
+        await this.#syncStream(stream, result);
+      }
+      this.#lastSuccessAt = new Date(this.#o.now()).toISOString();
+      this.#failures = 0;
+      return result;
+    } catch (err) {
+      this.#failures++;
+      this.#lastError = toSyncError(err, this.#o.now());
+      throw err;
+    }
+  }
+
+  async #syncStream(stream: Stream, result: RoundResult): Promise<void> {
+    const state = this.#state as SyncState;
+    let cursor = state.cursors[stream] ?? 0;
+    if (cursor >= this.#o.source.lastSeq(stream)) return;
+    let it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
+    let pending: { rec: SyncRecord; json: string }[] = [];
+    let exhausted = false;
+    let stalled = 0;
+    try {
+      while (!this.#stopping) {
+        // Build a batch: pending (carried over or put back) first, then the source.
+        const batch: { rec: SyncRecord; json: string }[] = [];
+        let bytes = BODY_OVERHEAD;
+        for (;;) {
+          if (batch.length >= this.#batchLimit) break;
+          let next = pending.shift();
+          if (!next && !exhausted) {
+            const r = await it.next();
+            if (r.done) exhausted = true;
+            else next = { rec: r.value, json: JSON.stringify(r.value) };
+          }
+          if (!next) break;
+          const size = Buffer.byteLength(next.json) + (batch.length > 0 ? 1 : 0);
+          if (batch.length > 0 && bytes + size > this.#o.maxBatchBytes) {
+            pending.unshift(next);
+            break;
+          }
+          batch.push(next);
+          bytes += size;
+        }
+        if (batch.length === 0) break;
+
+        const body = `{"records":[${batch.map((b) => b.json).join(',')}]}`;
+        let answer: Answer;
+        try {
+          answer = await this.#post(body);
+        } catch (err) {
+          if (err instanceof SyncRequestError && err.status === 413 && batch.length > 1) {
+            this.#batchLimit = Math.max(1, Math.floor(batch.length / 2));
+            pending = [...batch, ...pending];
+            continue;
+          }
+          throw err;
+        }
+        result.requests++;
+        result.sent += batch.length;
+        result.stored += answer.stored;
+        result.duplicates += answer.duplicates;
+        result.rejected += answer.rejected.length;
+        const at = answer.serverTime;
+        for (const r of answer.rejected) this.#deadLetter(r, at);
+
+        const lastSent = (batch[batch.length - 1] as { rec: SyncRecord }).rec.seq;
+        const contiguous = answer.streams[stream]?.contiguous;
+        const next = typeof contiguous === 'number' ? Math.min(contiguous, lastSent) : cursor;
+        const moved = next > cursor;
+        const before = cursor;
+        cursor = next;
+        state.cursors[stream] = cursor;
+        await this.#o.store.save(state);
+        if (next < lastSent) {
+          // The cloud misses something below what was sent (a gap): resend from its contiguous.
+          stalled = moved ? 0 : stalled + 1;
+          if (stalled >= 2) {
+            throw new SyncRequestError(
+              'stream-stalled',
+              `${stream}: the cloud stays at seq ${cursor} (was ${before}) after resending`,
+            );
+          }
+          await it.return?.();
+          it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
+          pending = [];
+          exhausted = false;
+        } else {
+          stalled = 0;
+        }
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+
+  #deadLetter(r: Answer['rejected'][number], at: string): void {
+    if (r.id === null || r.stream === null || r.seq === null) return;
+    const state = this.#state as SyncState;
+    const found = state.deadLetters.find((d) => d.id === r.id);
+    if (found) {
+      found.reason = r.reason;
+      found.message = r.message ?? r.reason;
+      found.lastSeen = at;
+      found.attempts++;
+    } else {
+      state.deadLetters.push({
+        id: r.id,
+        stream: r.stream,
+        seq: r.seq,
+        reason: r.reason,
+        message: r.message ?? r.reason,
+        firstSeen: at,
+        lastSeen: at,
+        attempts: 1,
+      });
+    }
+  }
+
+  /**
+   * Re-sends dead letters (all, or those with the given ids) with their same id and seq; the ones
+   * the cloud now accepts leave the list. Returns how many were accepted and how many remain.
+   */
+  async retryDeadLetters(ids?: readonly string[]): Promise<{ accepted: number; remaining: number }> {
+    const state = await this.#loadState();
+    const chosen = state.deadLetters.filter((d) => !ids || ids.includes(d.id));
+    const records: string[] = [];
+    for (const d of chosen) {
+      for await (const rec of this.#o.source.read(d.stream as Stream, d.seq - 1)) {
+        if (rec.seq === d.seq && rec.id === d.id) records.push(JSON.stringify(rec));
+        break;
+      }
+    }
+    let accepted = 0;
+    for (let i = 0; i < records.length; i += MAX_BATCH_RECORDS) {
+      const part = records.slice(i, i + MAX_BATCH_RECORDS);
+      const answer = await this.#post(`{"records":[${part.join(',')}]}`);
+      const again = new Set<string>();
+      for (const r of answer.rejected) {
+        if (r.id) again.add(r.id);
+        this.#deadLetter(r, answer.serverTime);
+      }
+      const sentIds = new Set(part.map((j) => (JSON.parse(j) as SyncRecord).id));
+      const before = state.deadLetters.length;
+      state.deadLetters = state.deadLetters.filter((d) => !sentIds.has(d.id) || again.has(d.id));
+      accepted += before - state.deadLetters.length;
+      await this.#o.store.save(state);
+    }
+    return { accepted, remaining: state.deadLetters.length };
+  }
+
+  /** POSTs one signed body; 401 clock skew is retried at once, once, with the learned offset. */
+  async #post(body: string): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#postOnce(body);
+      } catch (err) {
+        if (attempt === 0 && err instanceof SyncRequestError && err.code === 'auth-clock-skew') continue;
+        throw err;
+      }
+    }
+  }
+
+  async #postOnce(body: string): Promise<Answer> {
+    const sentAt = this.#o.now();
+    const authorization = signRequest({
+      house: this.#o.house,
+      secret: this.#o.secret,
+      method: 'POST',
+      pathAndQuery: SYNC_RECORDS_PATH,
+      body,
+      now: sentAt,
+      offsetMs: this.#offsetMs ?? 0,
+    });
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.#o.fetch(`${this.#o.cloudUrl}${SYNC_RECORDS_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body,
+        signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw new SyncRequestError('network', (err as Error).message || String(err));
+    }
+    const receivedAt = this.#o.now();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // Not JSON: a proxy's page, say. Handled by status below.
+    }
+    const offset = clockOffsetFromAnswer({ serverTime: json.serverTime, sentAt, receivedAt });
+    if (offset !== undefined) this.#offsetMs = offset;
+    if (res.status !== 200) {
+      const code = typeof json.code === 'string' ? json.code : `http-${res.status}`;
+      const reason = typeof json.reason === 'string' ? json.reason : res.statusText;
+      throw new SyncRequestError(code, `${res.status} ${code}: ${reason}`, res.status);
+    }
+    if (typeof json.streams !== 'object' || json.streams === null || !Array.isArray(json.rejected)) {
+      throw new SyncRequestError('bad-answer', 'the cloud answered 200 without streams and rejected', 200);
+    }
+    return json as unknown as Answer;
+  }
+
+  /** For `GET /api/sync` and `/metrics`. */
+  async status(): Promise<SyncStatus> {
+    const state = await this.#loadState();
+    const streams: Record<string, StreamStatus> = {};
+    let backlog = 0;
+    const now = this.#o.now();
+    for (const stream of this.#o.streams) {
+      const lastSeq = this.#o.source.lastSeq(stream);
+      const cursor = state.cursors[stream] ?? 0;
+      const b = Math.max(0, lastSeq - cursor);
+      let oldest: number | null = null;
+      if (b > 0) {
+        for await (const rec of this.#o.source.read(stream, cursor)) {
+          const ts = Date.parse(rec.ts);
+          if (Number.isFinite(ts)) oldest = Math.max(0, now - ts);
+          break;
+        }
+      }
+      streams[stream] = { lastSeq, cursor, backlog: b, oldestUnsyncedAgeMs: oldest };
+      backlog += b;
+    }
+    return {
+      streams,
+      backlog,
+      lastSuccessAt: this.#lastSuccessAt,
+      lastError: this.#lastError,
+      deadLetters: state.deadLetters.length,
+      clockOffsetMs: this.#offsetMs,
+      running: this.#loop !== undefined,
+      consecutiveFailures: this.#failures,
+    };
+  }
+
+  /** The backoff after `failures` failed rounds: full jitter under an exponential, capped ceiling. */
+  backoffDelay(failures: number): { delayMs: number; ceilingMs: number } {
+    const { backoffBaseMs: base, backoffCapMs: cap } = this.#o;
+    const ceilingMs = Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
+    // Full jitter, with a floor of half the base so a run of small draws is never a tight loop.
+    const floor = Math.min(base / 2, ceilingMs);
+    return { delayMs: floor + this.#o.random() * (ceilingMs - floor), ceilingMs };
+  }
+
+  /** Starts the loop: rounds until stopped, idle between synced rounds, backoff after failures. */
+  start(): void {
+    if (this.#loop !== undefined) return;
+    this.#stopping = false;
+    this.#stop = new AbortController();
+    this.#loop = (async () => {
+      while (!this.#stopping) {
+        let wait: number;
+        try {
+          await this.syncOnce();
+          wait = this.#o.idleMs;
+        } catch {
+          if (this.#stopping) break;
+          const { delayMs, ceilingMs } = this.backoffDelay(this.#failures);
+          this.#o.onBackoff?.(delayMs, this.#failures, ceilingMs);
+          wait = delayMs;
+        }
+        if (this.#stopping) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, wait);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.#wake = done;
+        });
+        this.#wake = undefined;
+      }
+    })();
+  }
+
+  /** Ends an idle wait or a backoff at once (new records were appended). */
+  kick(): void {
+    this.#wake?.();
+  }
+
+  /**
+   * Stops the loop. By default waits for the request in flight; `{abort: true}` aborts it (its
+   * batch is re-sent next time and the cloud counts it a duplicate). Cursors are saved before each
+   * next batch, so none is lost either way.
+   */
+  async stop(opts: { abort?: boolean } = {}): Promise<void> {
+    this.#stopping = true;
+    if (opts.abort) this.#stop.abort(new Error('sync client stopped'));
+    this.#wake?.();
+    await this.#loop;
+    await this.#round?.catch(() => {});
+    this.#loop = undefined;
+  }
+}
+
+function toSyncError(err: unknown, now: number): SyncError {
+  const at = new Date(now).toISOString();
+  if (err instanceof SyncRequestError) {
+    return {
+      code: err.code,
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      message: err.message,
+      at,
+    };
+  }
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err), at };
+}
