@@ -16,10 +16,10 @@ import { buildCloudApp, HOUSES_PATH, SYNC_RECORDS_PATH, type SyncAnswer } from '
 import type { Db } from './db/db.js';
 import { openDb } from './db/open.js';
 import { postgresMissing, TestDatabases } from './db/test-targets.js';
+import { T0, TestEdge } from './test-edge.js';
 
 const KEY = randomBytes(32);
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
-const T0 = 1_760_000_000_000;
 const missing = await postgresMissing();
 const databases = new TestDatabases('http');
 t.teardown(() => databases.dropAll());
@@ -43,51 +43,6 @@ const targets: Target[] = [
   },
 ];
 
-const TYPE: Record<Stream, string> = {
-  alarm: 'alarm.raised',
-  payment: 'payment.made', // no payment types yet: such records are unknown-type
-  points: 'card.swipe',
-  registry: 'resident.created',
-  device: 'device.status',
-  service: 'qr.scanned',
-};
-
-/** A house's records with stable ids per (stream, seq). */
-class Edge {
-  private readonly ids = new Map<string, string>();
-  constructor(
-    readonly house: string,
-    readonly secret: string,
-  ) {}
-  id(stream: Stream, seq: number): string {
-    const k = `${stream}/${seq}`;
-    let id = this.ids.get(k);
-    if (!id) {
-      id = v7();
-      this.ids.set(k, id);
-    }
-    return id;
-  }
-  rec(stream: Stream, seq: number, body: Record<string, unknown> = { n: seq }): SyncRecord {
-    return {
-      id: this.id(stream, seq),
-      house: this.house,
-      stream,
-      seq,
-      type: TYPE[stream],
-      ts: new Date(T0 + seq).toISOString(),
-      clock: 'synced',
-      v: 1,
-      body,
-    };
-  }
-  range(stream: Stream, from: number, to: number): SyncRecord[] {
-    const out: SyncRecord[] = [];
-    for (let s = from; s <= to; s++) out.push(this.rec(stream, s));
-    return out;
-  }
-}
-
 interface Sent {
   status: number;
   json: Record<string, unknown>;
@@ -95,7 +50,7 @@ interface Sent {
 }
 
 function sign(
-  edge: Edge,
+  edge: TestEdge,
   body: Buffer | string,
   now: number,
   over: { secret?: string; nonce?: string } = {},
@@ -152,7 +107,7 @@ for (const target of targets) {
     };
 
     let houseN = 0;
-    const newHouse = async (): Promise<Edge> => {
+    const newHouse = async (): Promise<TestEdge> => {
       houseN++;
       const r = await send({
         url: HOUSES_PATH,
@@ -166,10 +121,10 @@ for (const target of targets) {
         }),
       });
       if (r.status !== 201) throw new Error(`register: ${r.status} ${r.raw}`);
-      return new Edge(r.json.id as string, r.json.secret as string);
+      return new TestEdge(r.json.id as string, r.json.secret as string);
     };
     /** Posts a signed batch (records or a raw body) now. */
-    const post = async (edge: Edge, batch: SyncRecord[] | unknown[] | Buffer | string, signOpts = {}) => {
+    const post = async (edge: TestEdge, batch: SyncRecord[] | unknown[] | Buffer | string, signOpts = {}) => {
       const body =
         Buffer.isBuffer(batch) || typeof batch === 'string' ? batch : JSON.stringify({ records: batch });
       return send({
@@ -276,14 +231,14 @@ for (const target of targets) {
       // signed as another house with this house's secret
       const asOther = await send({
         url: SYNC_RECORDS_PATH,
-        headers: { authorization: sign(new Edge(other.house, e.secret), body, clock) },
+        headers: { authorization: sign(new TestEdge(other.house, e.secret), body, clock) },
         payload: body,
       });
       t.equal(asOther.json.code, 'auth-bad-signature');
 
       const unknown = await send({
         url: SYNC_RECORDS_PATH,
-        headers: { authorization: sign(new Edge('no-such-house', e.secret), body, clock) },
+        headers: { authorization: sign(new TestEdge('no-such-house', e.secret), body, clock) },
         payload: body,
       });
       t.equal(unknown.json.code, 'auth-unknown-house');
@@ -517,7 +472,7 @@ for (const target of targets) {
       });
       t.equal(reg.status, 201);
       const { id, secret } = (await reg.json()) as { id: string; secret: string };
-      const e = new Edge(id, secret);
+      const e = new TestEdge(id, secret);
       const body = JSON.stringify({ records: [...e.range('alarm', 1, 5), ...e.range('device', 1, 5)] });
       const sentAt = Date.now();
       const res = await fetch(`${base}${SYNC_RECORDS_PATH}`, {

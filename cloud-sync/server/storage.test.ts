@@ -18,6 +18,7 @@ import { postgresMissing, TestDatabases } from './db/test-targets.js';
 import { ingest } from './ingest.js';
 import { nonceSeen } from './nonces.js';
 import { houseSecret, registerHouse } from './tenancy.js';
+import { TestEdge } from './test-edge.js';
 
 const KEY = randomBytes(32);
 const missing = await postgresMissing();
@@ -36,41 +37,8 @@ const targets: Target[] = [
   { name: 'postgres', skip: missing, open: async () => openPostgres(await databases.create()) },
 ];
 
-/** Records with stable ids: the same (house, stream, seq) always gets the same id. */
-class Edge {
-  private readonly ids = new Map<string, string>();
-  constructor(readonly house: string) {}
-  id(stream: Stream, seq: number): string {
-    const k = `${stream}/${seq}`;
-    let id = this.ids.get(k);
-    if (!id) {
-      id = v7();
-      this.ids.set(k, id);
-    }
-    return id;
-  }
-  rec(stream: Stream, seq: number, body: Record<string, unknown> = { n: seq }): SyncRecord {
-    return {
-      id: this.id(stream, seq),
-      house: this.house,
-      stream,
-      seq,
-      type: `${stream}.test`,
-      ts: new Date(1_760_000_000_000 + seq).toISOString(),
-      clock: 'synced',
-      v: 1,
-      body,
-    };
-  }
-  range(stream: Stream, from: number, to: number): SyncRecord[] {
-    const out: SyncRecord[] = [];
-    for (let s = from; s <= to; s++) out.push(this.rec(stream, s));
-    return out;
-  }
-}
-
 let houseN = 0;
-async function newHouse(db: Db): Promise<Edge> {
+async function newHouse(db: Db): Promise<TestEdge> {
   houseN++;
   const { id } = await registerHouse(
     db,
@@ -83,7 +51,7 @@ async function newHouse(db: Db): Promise<Edge> {
     },
     KEY,
   );
-  return new Edge(id);
+  return new TestEdge(id);
 }
 
 async function count(db: Db, sql: string, params: unknown[]): Promise<number> {

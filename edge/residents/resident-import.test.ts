@@ -10,8 +10,9 @@ import { RecordLog } from '../store/record-log.js';
 import { openStateStore, type StateStore } from '../store/state-store.js';
 import { formatAddress } from './address.js';
 import { idDigestKey, idNumberDigest } from './id-number.js';
+import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, readImport } from './import-read.js';
 import type { ImportProblem, ImportReport } from './import-types.js';
-import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, planImport, readImport } from './resident-import.js';
+import { planImport } from './resident-import.js';
 import { ResidentService } from './resident-service.js';
 
 // Valid numbers (GB 11643 check digits), and one with its last digit mistyped.

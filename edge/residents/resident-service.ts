@@ -13,15 +13,9 @@ import {
   maskIdNumber,
   normalizeIdNumber,
 } from './id-number.js';
+import { readImport } from './import-read.js';
 import type { ImportReport } from './import-types.js';
-import {
-  applyImport,
-  type ImportPlan,
-  type ImportRecord,
-  outcomeOf,
-  planImport,
-  readImport,
-} from './resident-import.js';
+import { applyImport, type ImportPlan, type ImportRecord, outcomeOf, planImport } from './resident-import.js';
 
 export interface ResidentInput {
   id: string;
