@@ -70,7 +70,7 @@ async function cloud(
   port = 0,
   now?: () => number,
 ): Promise<{ app: FastifyInstance; url: string; port: number }> {
-  const app = await buildCloudApp({ db, cloudKey: KEY, adminToken: ADMIN, ...(now ? { now } : {}) });
+  const app = await buildCloudApp({ db, cloudKey: KEY, adminPassword: ADMIN, ...(now ? { now } : {}) });
   await app.listen({ host: '127.0.0.1', port });
   const p = (app.server.address() as AddressInfo).port;
   return { app, url: `http://127.0.0.1:${p}`, port: p };
@@ -85,7 +85,10 @@ async function newHouse(): Promise<{ id: string; secret: string }> {
   const res = await main.app.inject({
     method: 'POST',
     url: HOUSES_PATH,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
     payload: JSON.stringify({
       city: '沈阳市',
       district: '和平区',

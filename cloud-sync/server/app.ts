@@ -2,7 +2,7 @@
  * `linli-cloud`'s HTTP app (DESIGN.md, "Records and sync", protocol version 1), built without
  * listening: the composition root (`main.ts`) listens and closes, tests use `inject`.
  *
- * - `POST /api/v1/houses` (cloud admin, `Authorization: Bearer <token>`): registers a house and
+ * - `POST /api/v1/houses` (cloud admin: `Authorization: Basic` user `admin`): registers a house and
  *   answers its id and secret, once.
  * - `POST /api/v1/sync/records` (`LINLI-HMAC`): raw body → signature → batch → records → ingest.
  * - `GET /healthz`.
@@ -35,8 +35,8 @@ export interface CloudAppOptions {
   db: Db;
   /** 32 bytes: seals the house secrets (secret-box.ts). */
   cloudKey: Buffer;
-  /** Bearer token of the cloud admin (`POST /api/v1/houses`). */
-  adminToken: string;
+  /** Password of the first cloud admin, user `admin` (DESIGN.md: LINLI_CLOUD_ADMIN_PASSWORD), sent as HTTP Basic. */
+  adminPassword: string;
   /** The cloud's clock, ms (tests move it). */
   now?: () => number;
   /** The signing clock window, seconds (±; 300 by default). */
@@ -90,10 +90,10 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
   const { db, cloudKey } = opts;
   const now = opts.now ?? Date.now;
   const windowS = opts.clockWindowS ?? 300;
-  if (typeof opts.adminToken !== 'string' || opts.adminToken.length === 0) {
-    throw new RangeError('adminToken is required');
+  if (typeof opts.adminPassword !== 'string' || opts.adminPassword.length === 0) {
+    throw new RangeError('adminPassword is required');
   }
-  const adminDigest = sha256(opts.adminToken);
+  const adminDigest = sha256(`admin:${opts.adminPassword}`);
 
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger.child({ part: 'http' }) } : { logger: false }),
@@ -139,10 +139,10 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
   });
 
   app.post<{ Body: HouseBody }>(HOUSES_PATH, { schema: { body: HouseBody } }, async (req, reply) => {
-    const token = bearer(req.headers.authorization);
-    if (token === undefined || !timingSafeEqual(sha256(token), adminDigest)) {
-      reply.header('www-authenticate', 'Bearer');
-      return refuse(reply, 401, 'auth-admin', 'cloud admin token required');
+    const credentials = basic(req.headers.authorization);
+    if (credentials === undefined || !timingSafeEqual(sha256(credentials), adminDigest)) {
+      reply.header('www-authenticate', 'Basic realm="linli-cloud"');
+      return refuse(reply, 401, 'auth-admin', 'the cloud admin (user admin) is required');
     }
     try {
       const { id, secret } = await registerHouse(db, req.body, cloudKey);
@@ -236,10 +236,11 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function bearer(header: unknown): string | undefined {
+/** `user:password` of a Basic authorization header. */
+function basic(header: unknown): string | undefined {
   if (typeof header !== 'string') return undefined;
-  const m = /^Bearer +(\S+) *$/i.exec(header);
-  return m?.[1];
+  const m = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
+  return m?.[1] === undefined ? undefined : Buffer.from(m[1], 'base64').toString('utf8');
 }
 
 /** Fastify's client-error messages that never quote the body; anything else gets a generic one. */

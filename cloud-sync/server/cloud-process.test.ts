@@ -47,12 +47,12 @@ t.test('linli-cloud as a process', async (t) => {
   };
 
   const missing = run(base);
-  t.equal(await missing.exited, 78, 'no admin token: configuration error');
+  t.equal(await missing.exited, 78, 'no admin password: configuration error');
   t.equal(missing.stderr.length, 1, 'one line');
-  t.match(missing.stderr[0], /LINLI_CLOUD_ADMIN_TOKEN/);
+  t.match(missing.stderr[0], /LINLI_CLOUD_ADMIN_PASSWORD/);
 
   const admin = 'test-cloud-admin-token-0123456789';
-  const cloud = run({ ...base, LINLI_CLOUD_ADMIN_TOKEN: admin });
+  const cloud = run({ ...base, LINLI_CLOUD_ADMIN_PASSWORD: admin, LINLI_CLOUD_BIND: '127.0.0.1' });
   const line = await cloud.ready;
   const url = /http=(\S+)/.exec(line)?.[1] as string;
   t.ok(url, line);
@@ -61,7 +61,10 @@ t.test('linli-cloud as a process', async (t) => {
   const house = (await (
     await fetch(`${url}/api/v1/houses`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`admin:${admin}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({
         city: '沈阳市',
         district: '和平区',

@@ -20,6 +20,7 @@ import { T0, TestEdge } from './test-edge.js';
 
 const KEY = randomBytes(32);
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
+const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
 const missing = await postgresMissing();
 const databases = new TestDatabases('http');
 t.teardown(() => databases.dropAll());
@@ -96,7 +97,7 @@ for (const target of targets) {
         },
       }),
     );
-    const app = await buildCloudApp({ db, cloudKey: KEY, adminToken: ADMIN, now: () => clock, logger });
+    const app = await buildCloudApp({ db, cloudKey: KEY, adminPassword: ADMIN, now: () => clock, logger });
     t.teardown(() => app.close());
     /** Every answer of this suite, to check `serverTime` on all of them at the end. */
     const answers: Sent[] = [];
@@ -111,7 +112,7 @@ for (const target of targets) {
       houseN++;
       const r = await send({
         url: HOUSES_PATH,
-        headers: { authorization: `Bearer ${ADMIN}` },
+        headers: { authorization: basic(ADMIN) },
         payload: JSON.stringify({
           city: '沈阳市',
           district: '和平区',
@@ -154,32 +155,32 @@ for (const target of targets) {
       t.equal(none.json.code, 'auth-admin');
       const wrong = await send({
         url: HOUSES_PATH,
-        headers: { authorization: `Bearer ${ADMIN}x` },
+        headers: { authorization: basic(`${ADMIN}x`) },
         payload: JSON.stringify(place),
       });
       t.equal(wrong.status, 401);
       const bad = await send({
         url: HOUSES_PATH,
-        headers: { authorization: `Bearer ${ADMIN}` },
+        headers: { authorization: basic(ADMIN) },
         payload: JSON.stringify({ ...place, name: '' }),
       });
       t.equal(bad.status, 400);
       const notJson = await send({
         url: HOUSES_PATH,
-        headers: { authorization: `Bearer ${ADMIN}` },
+        headers: { authorization: basic(ADMIN) },
         payload: '{',
       });
       t.equal(notJson.status, 400);
       const ok = await send({
         url: HOUSES_PATH,
-        headers: { authorization: `Bearer ${ADMIN}` },
+        headers: { authorization: basic(ADMIN) },
         payload: JSON.stringify(place),
       });
       t.equal(ok.status, 201);
       t.match(ok.json, { id: String, secret: /^[0-9a-f]{64}$/, serverTime: ISO });
       const again = await send({
         url: HOUSES_PATH,
-        headers: { authorization: `Bearer ${ADMIN}` },
+        headers: { authorization: basic(ADMIN) },
         payload: JSON.stringify(place),
       });
       t.equal(again.status, 409);
@@ -456,12 +457,12 @@ for (const target of targets) {
     });
 
     t.test('over a real socket with fetch', async (t) => {
-      const live = await buildCloudApp({ db, cloudKey: KEY, adminToken: ADMIN });
+      const live = await buildCloudApp({ db, cloudKey: KEY, adminPassword: ADMIN });
       t.teardown(() => live.close());
       const base = await live.listen({ port: 0, host: '127.0.0.1' });
       const reg = await fetch(`${base}${HOUSES_PATH}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        headers: { authorization: basic(ADMIN), 'content-type': 'application/json' },
         body: JSON.stringify({
           city: 'c',
           district: 'd',
@@ -502,7 +503,7 @@ for (const target of targets) {
       t.test('two instances on one PostgreSQL, round-robin, concurrently', async (t) => {
         const db2 = await openDb({ databaseUrl: url });
         t.teardown(() => db2.close());
-        const app2 = await buildCloudApp({ db: db2, cloudKey: KEY, adminToken: ADMIN, now: () => clock });
+        const app2 = await buildCloudApp({ db: db2, cloudKey: KEY, adminPassword: ADMIN, now: () => clock });
         t.teardown(() => app2.close());
         const apps = [app, app2];
         const e = await newHouse();

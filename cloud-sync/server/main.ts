@@ -57,7 +57,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { dataDir: settings.dataDir },
     );
     running.db = db;
-    const app = await buildCloudApp({ db, cloudKey: key, adminToken: settings.adminToken, logger: log });
+    const app = await buildCloudApp({
+      db,
+      cloudKey: key,
+      adminPassword: settings.adminPassword,
+      logger: log,
+    });
     running.app = app;
     let url: string;
     try {

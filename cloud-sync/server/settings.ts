@@ -26,13 +26,13 @@ export interface CloudSettings {
   databaseUrl: string | undefined;
   dataDir: string;
   keyFile: string;
-  adminToken: string;
+  adminPassword: string;
   logLevel: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Reads the settings; never echoes the admin token or the database URL (it may hold a password). */
+/** Reads the settings; never echoes the admin password or the database URL (it may hold a password). */
 export function loadCloudSettings(env: NodeJS.ProcessEnv): CloudSettings {
   const text = (name: string) => {
     const v = env[name];
@@ -42,12 +42,15 @@ export function loadCloudSettings(env: NodeJS.ProcessEnv): CloudSettings {
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
     throw new ConfigError('LINLI_CLOUD_PORT', 'must be a port number 0–65535');
   }
-  const adminToken = text('LINLI_CLOUD_ADMIN_TOKEN');
-  if (adminToken === undefined) {
-    throw new ConfigError('LINLI_CLOUD_ADMIN_TOKEN', 'required: the cloud admin bearer token');
+  const adminPassword = text('LINLI_CLOUD_ADMIN_PASSWORD');
+  if (adminPassword === undefined) {
+    throw new ConfigError(
+      'LINLI_CLOUD_ADMIN_PASSWORD',
+      'required: the password of the first cloud admin (user admin)',
+    );
   }
-  if (adminToken.length < 16 || /\s/.test(adminToken)) {
-    throw new ConfigError('LINLI_CLOUD_ADMIN_TOKEN', 'must be at least 16 characters without spaces');
+  if (adminPassword.length < 12) {
+    throw new ConfigError('LINLI_CLOUD_ADMIN_PASSWORD', 'must be at least 12 characters');
   }
   const databaseUrl = text('DATABASE_URL');
   if (databaseUrl !== undefined) {
@@ -67,11 +70,11 @@ export function loadCloudSettings(env: NodeJS.ProcessEnv): CloudSettings {
   }
   return {
     port: Number(portText),
-    bind: text('LINLI_CLOUD_BIND') ?? '127.0.0.1',
+    bind: text('LINLI_CLOUD_BIND') ?? '0.0.0.0',
     databaseUrl,
     dataDir: resolve(text('LINLI_CLOUD_DATA_DIR') ?? './cloud-data'),
     keyFile: resolve(text('LINLI_CLOUD_KEY_FILE') ?? './cloud.key'),
-    adminToken,
+    adminPassword,
     logLevel,
   };
 }
