@@ -15,28 +15,26 @@ import { MAX_BATCH_BYTES } from '../protocol/validate.js';
 import { buildCloudApp, HOUSES_PATH, SYNC_RECORDS_PATH, type SyncAnswer } from './app.js';
 import type { Db } from './db/db.js';
 import { openDb } from './db/open.js';
-import { postgresMissing, TestDatabases } from './db/test-targets.js';
+import { requirePostgres, TestDatabases } from './db/test-targets.js';
 import { T0, TestEdge } from './test-edge.js';
 
 const KEY = randomBytes(32);
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
-const missing = await postgresMissing();
+await requirePostgres();
 const databases = new TestDatabases('http');
 t.teardown(() => databases.dropAll());
 
 interface Target {
   name: 'pglite' | 'postgres';
-  skip: string | false;
   /** A migrated, empty database, and its URL for PostgreSQL. */
   open(): Promise<{ db: Db; url?: string }>;
 }
 
 const targets: Target[] = [
-  { name: 'pglite', skip: false, open: async () => ({ db: await openDb({}) }) },
+  { name: 'pglite', open: async () => ({ db: await openDb({}) }) },
   {
     name: 'postgres',
-    skip: missing,
     open: async () => {
       const url = await databases.create();
       return { db: await openDb({ databaseUrl: url }), url };
@@ -83,7 +81,7 @@ async function inject(
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 for (const target of targets) {
-  t.test(target.name, { skip: target.skip }, async (t) => {
+  t.test(target.name, async (t) => {
     const { db, url } = await target.open();
     t.teardown(() => db.close());
     const clock = T0;

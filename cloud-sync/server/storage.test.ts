@@ -14,27 +14,26 @@ import { MIGRATIONS, migrate } from './db/migrations.js';
 import { openDb } from './db/open.js';
 import { openPglite } from './db/pglite.js';
 import { openPostgres } from './db/postgres.js';
-import { postgresMissing, TestDatabases } from './db/test-targets.js';
+import { requirePostgres, TestDatabases } from './db/test-targets.js';
 import { ingest } from './ingest.js';
 import { nonceSeen } from './nonces.js';
 import { houseSecret, registerHouse } from './tenancy.js';
 import { TestEdge } from './test-edge.js';
 
 const KEY = randomBytes(32);
-const missing = await postgresMissing();
+await requirePostgres();
 const databases = new TestDatabases('storage');
 t.teardown(() => databases.dropAll());
 
 interface Target {
   name: 'pglite' | 'postgres';
-  skip: string | false;
   /** An empty, unmigrated database. */
   open(): Promise<Db>;
 }
 
 const targets: Target[] = [
-  { name: 'pglite', skip: false, open: () => openPglite() },
-  { name: 'postgres', skip: missing, open: async () => openPostgres(await databases.create()) },
+  { name: 'pglite', open: () => openPglite() },
+  { name: 'postgres', open: async () => openPostgres(await databases.create()) },
 ];
 
 let houseN = 0;
@@ -60,7 +59,7 @@ async function count(db: Db, sql: string, params: unknown[]): Promise<number> {
 }
 
 for (const target of targets) {
-  t.test(target.name, { skip: target.skip }, async (t) => {
+  t.test(target.name, async (t) => {
     const db = await target.open();
     t.teardown(() => db.close());
 

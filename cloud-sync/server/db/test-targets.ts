@@ -1,24 +1,24 @@
 /**
  * Test targets for the cloud's storage: the same suite runs on PGlite and on the machine's
  * PostgreSQL (TESTBED.md). Each PostgreSQL database made here is uniquely named and dropped by
- * `dropAll`. Under `CI` an unreachable server fails loudly; elsewhere the tests skip with a reason.
+ * `dropAll`. PostgreSQL is a required peer (it runs on every dev machine and in CI): an unreachable
+ * server fails the file with the reason, never a skip.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 export const PG_ADMIN_URL = process.env.LINLI_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** Why PostgreSQL tests cannot run here, or `false` when they can. Throws under CI. */
-export async function postgresMissing(): Promise<string | false> {
+/** Resolves once PostgreSQL answers; rejects with the reason (and how to point elsewhere) when not. */
+export async function requirePostgres(): Promise<void> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
   try {
     await c.connect();
     await c.query('SELECT 1');
-    return false;
   } catch (err) {
-    const reason = `PostgreSQL unreachable at ${PG_ADMIN_URL}: ${(err as Error).message}`;
-    if (process.env.CI) throw new Error(`${reason} (required under CI)`);
-    return reason;
+    throw new Error(
+      `PostgreSQL unreachable at ${PG_ADMIN_URL} (set LINLI_TEST_PG_URL to use another): ${(err as Error).message}`,
+    );
   } finally {
     await c.end().catch(() => {});
   }
