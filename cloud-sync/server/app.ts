@@ -99,9 +99,9 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
     }
   });
 
-  await app.register(async (scope) => houseRoutes(scope, ctx));
+  await app.register(houseRoutes(ctx));
   // The sync API reads raw bytes whatever the content type: the signature covers them.
-  await app.register(async (scope) => syncRoutes(scope, ctx));
+  await app.register(syncRoutes(ctx));
 
   return app;
 }

@@ -4,7 +4,7 @@
  *
  * `POST /api/v1/sync/records`: raw body → signature → batch → records → ingest.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { serverTime } from '../../protocol/signing.js';
 import { MAX_BATCH_BYTES, RejectReason, validateSyncBatch } from '../../protocol/validate.js';
 import type { CloudContext } from '../cloud-context.js';
@@ -45,56 +45,58 @@ export function rawBody(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
 }
 
-export async function syncRoutes(sync: FastifyInstance, ctx: CloudContext): Promise<void> {
-  sync.removeAllContentTypeParsers();
-  sync.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_req, body, done) =>
-    done(null, body),
-  );
+export function syncRoutes(ctx: CloudContext): FastifyPluginAsync {
+  return async (sync) => {
+    sync.removeAllContentTypeParsers();
+    sync.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_req, body, done) =>
+      done(null, body),
+    );
 
-  sync.post(SYNC_RECORDS_PATH, { bodyLimit: RAW_BODY_LIMIT }, async (req, reply) => {
-    const raw = rawBody(req.body);
-    const house = await ctx.verifyHouse(req, reply, raw);
-    if (house === undefined) return reply;
-    const batch = validateSyncBatch(raw, { house });
-    if (!batch.ok) return ctx.refuse(reply, batch.status, batch.code, batch.message);
+    sync.post(SYNC_RECORDS_PATH, { bodyLimit: RAW_BODY_LIMIT }, async (req, reply) => {
+      const raw = rawBody(req.body);
+      const house = await ctx.verifyHouse(req, reply, raw);
+      if (house === undefined) return reply;
+      const batch = validateSyncBatch(raw, { house });
+      if (!batch.ok) return ctx.refuse(reply, batch.status, batch.code, batch.message);
 
-    // Rejections that can hold their seq go to ingest (kept, so they never block the stream);
-    // the rest (no valid id, stream or seq, or another house's) are only answered.
-    const messages = new Map<string, string>();
-    const answered: RejectedAnswer[] = [];
-    const toKeep: Rejected[] = [];
-    for (const r of batch.rejected) {
-      if (r.id !== null && r.stream !== null && r.seq !== null && r.house === undefined) {
-        toKeep.push({ id: r.id, stream: r.stream, seq: r.seq, reason: r.reason });
-        messages.set(r.id, r.message);
-      } else {
-        answered.push({ id: r.id, stream: r.stream, seq: r.seq, reason: r.reason, message: r.message });
+      // Rejections that can hold their seq go to ingest (kept, so they never block the stream);
+      // the rest (no valid id, stream or seq, or another house's) are only answered.
+      const messages = new Map<string, string>();
+      const answered: RejectedAnswer[] = [];
+      const toKeep: Rejected[] = [];
+      for (const r of batch.rejected) {
+        if (r.id !== null && r.stream !== null && r.seq !== null && r.house === undefined) {
+          toKeep.push({ id: r.id, stream: r.stream, seq: r.seq, reason: r.reason });
+          messages.set(r.id, r.message);
+        } else {
+          answered.push({ id: r.id, stream: r.stream, seq: r.seq, reason: r.reason, message: r.message });
+        }
       }
-    }
-    const result = await ingest(ctx.db, house, batch.accepted, toKeep);
-    for (const r of result.rejected) {
-      const known = REJECT_CODES.has(r.reason);
-      answered.push({
-        id: r.id,
-        stream: r.stream,
-        seq: Number.isSafeInteger(r.seq) ? r.seq : null,
-        reason: known ? r.reason : /already/.test(r.reason) ? 'conflict' : RejectReason.Schema,
-        message: known ? (messages.get(r.id) ?? r.reason) : r.reason,
-      });
-    }
-    if (answered.length > 0) {
-      req.log.info(
-        { house, stored: result.stored, duplicates: result.duplicates, rejected: answered.length },
-        'batch with rejections',
-      );
-    }
-    const answer: SyncAnswer = {
-      serverTime: serverTime(ctx.now()),
-      streams: result.streams,
-      stored: result.stored,
-      duplicates: result.duplicates,
-      rejected: answered,
-    };
-    return answer;
-  });
+      const result = await ingest(ctx.db, house, batch.accepted, toKeep);
+      for (const r of result.rejected) {
+        const known = REJECT_CODES.has(r.reason);
+        answered.push({
+          id: r.id,
+          stream: r.stream,
+          seq: Number.isSafeInteger(r.seq) ? r.seq : null,
+          reason: known ? r.reason : /already/.test(r.reason) ? 'conflict' : RejectReason.Schema,
+          message: known ? (messages.get(r.id) ?? r.reason) : r.reason,
+        });
+      }
+      if (answered.length > 0) {
+        req.log.info(
+          { house, stored: result.stored, duplicates: result.duplicates, rejected: answered.length },
+          'batch with rejections',
+        );
+      }
+      const answer: SyncAnswer = {
+        serverTime: serverTime(ctx.now()),
+        streams: result.streams,
+        stored: result.stored,
+        duplicates: result.duplicates,
+        rejected: answered,
+      };
+      return answer;
+    });
+  };
 }
