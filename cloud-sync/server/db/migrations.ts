@@ -94,6 +94,36 @@ CREATE TABLE nonces (
 CREATE INDEX nonces_ts ON nonces (ts);
 `,
   },
+  {
+    version: 2,
+    name: 'config bundle: versioned entities per house',
+    sql: `
+-- The house's config bundle version: bumped by every change to one of its entities.
+CREATE TABLE config_versions (
+  house text PRIMARY KEY REFERENCES houses (id),
+  version bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- One entity of a house's config bundle (kind: resident, card, user, activity, goods, duty,
+-- notice, device, contacts …). version: the bundle version at which it last changed (its version
+-- for the conflict rule of DESIGN.md). data: its fields that are not sensitive (a resident's
+-- branch, roles, community …); sealed: the sensitive ones (names, phones, ID numbers, health notes)
+-- sealed with AES-256-GCM under the cloud key, context "<house>/<kind>/<id>".
+CREATE TABLE config_entities (
+  house text NOT NULL REFERENCES houses (id),
+  kind text NOT NULL,
+  id text NOT NULL,
+  version bigint NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  data jsonb NOT NULL,
+  sealed text,
+  updated_by text,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (house, kind, id)
+);
+CREATE INDEX config_entities_version ON config_entities (house, version);
+`,
+  },
 ];
 
 /**
