@@ -147,6 +147,11 @@ export class Journal {
     return this.#maxEntryBytes;
   }
 
+  /** First LSNs of the segments kept, ascending (the last is the active one). */
+  segmentStarts(): number[] {
+    return this.#segments.map((s) => s.firstLsn);
+  }
+
   /** First LSN of the segment being appended to. */
   get activeSegmentFirstLsn(): number {
     return (this.#segments[this.#segments.length - 1] as Segment).firstLsn;

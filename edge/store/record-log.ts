@@ -6,6 +6,7 @@ import { isStream, STREAMS, type Stream, type SyncRecord } from '../../cloud-syn
 import { MAX_RECORD_BYTES } from '../../cloud-sync/protocol/validate.js';
 import { DurableFileAdapter } from './durable-file-adapter.js';
 import { Journal, type JournalOptions, type JournalStats } from './journal.js';
+import { SegmentIndex, type SegmentSummary, segmentStartOf } from './segment-index.js';
 import { StoreError, StoreErrorCode } from './store-errors.js';
 
 /** Options of {@link RecordLog.open}. */
@@ -35,6 +36,8 @@ export interface RecordLogRecovery {
 interface SeqCheckpoint {
   lsn: number;
   seqs: Partial<Record<Stream, number>>;
+  /** What each segment holds, up to `lsn` (segment-index.ts); absent in checkpoints of older builds. */
+  segments?: SegmentSummary[];
 }
 
 const HOUSE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -50,6 +53,7 @@ export class RecordLog {
   readonly #journal: Journal;
   readonly #checkpointFile: DurableFileAdapter<SeqCheckpoint>;
   readonly #clock: () => 'synced' | 'unsynced';
+  readonly #index: SegmentIndex;
   readonly #now: () => number;
   /** Last seq handed out per stream (acknowledged or in flight). */
   readonly #assigned = new Map<Stream, number>();
@@ -73,11 +77,13 @@ export class RecordLog {
     journal: Journal,
     ckpt: SeqCheckpoint,
     recovery: RecordLogRecovery,
+    index: SegmentIndex,
   ) {
     this.house = opts.house;
     this.#journal = journal;
     this.#checkpointFile = new DurableFileAdapter(join(opts.dir, 'seq-checkpoint.json'));
     this.#clock = opts.clock;
+    this.#index = index;
     this.#now = opts.now ?? Date.now;
     for (const [stream, seq] of Object.entries(ckpt.seqs) as [Stream, number][]) {
       this.#assigned.set(stream, seq);
@@ -106,12 +112,22 @@ export class RecordLog {
           `${opts.dir}: no usable seq checkpoint and segments before ${journal.firstLsn} are deleted`,
         );
       }
-      const from = Math.min(ckpt.lsn, journal.lastLsn) + 1;
+      const index = new SegmentIndex(ckpt.segments ?? []);
+      index.dropBefore(journal.firstLsn);
+      const starts = journal.segmentStarts();
+      const active = journal.activeSegmentFirstLsn;
+      // The counters need the records after the checkpoint; the index needs the whole active
+      // segment when it has no summary of it yet (a checkpoint of an older build).
+      const countFrom = Math.min(ckpt.lsn, journal.lastLsn) + 1;
+      const from = index.get(active) ? countFrom : Math.min(countFrom, active);
       let scanned = 0;
       let last = from - 1;
       for await (const { lsn, record } of readRecords(journal, from)) {
-        ckpt.seqs[record.stream] = Math.max(ckpt.seqs[record.stream] ?? 0, record.seq);
-        scanned++;
+        if (lsn >= countFrom) {
+          ckpt.seqs[record.stream] = Math.max(ckpt.seqs[record.stream] ?? 0, record.seq);
+          scanned++;
+        }
+        index.observe(segmentStartOf(starts, lsn), lsn, record);
         last = lsn;
       }
       if (last < journal.lastLsn) {
@@ -123,7 +139,7 @@ export class RecordLog {
         checkpointAhead: ckpt.lsn > journal.lastLsn,
         openMs: performance.now() - t0,
       };
-      const log = new RecordLog(opts, journal, ckpt, recovery);
+      const log = new RecordLog(opts, journal, ckpt, recovery, index);
       // A checkpoint ahead of the journal would hide the records appended from now on.
       if (recovery.checkpointAhead) await log.#checkpoint();
       return log;
@@ -149,6 +165,47 @@ export class RecordLog {
       recovery: this.recovery,
       checkpointErrors: this.#checkpointErrors,
     };
+  }
+
+  /** The journal's segments (ascending), each with its summary when the index has one. */
+  segments(): { firstLsn: number; summary: SegmentSummary | undefined }[] {
+    return this.#journal
+      .segmentStarts()
+      .map((firstLsn) => ({ firstLsn, summary: this.#index.get(firstLsn) }));
+  }
+
+  /**
+   * Reads the segment starting at `firstLsn` whole and adds its summary to the index (segments
+   * written before the index existed). Resolves with the summary.
+   */
+  async summarize(firstLsn: number): Promise<SegmentSummary> {
+    const known = this.#index.get(firstLsn);
+    if (known) return known;
+    const starts = this.#journal.segmentStarts();
+    const i = starts.indexOf(firstLsn);
+    if (i < 0) throw new StoreError(StoreErrorCode.Deleted, `no journal segment starts at ${firstLsn}`);
+    const end = (starts[i + 1] ?? Number.POSITIVE_INFINITY) - 1;
+    const scratch = new SegmentIndex();
+    for await (const { lsn, record } of readRecords(this.#journal, firstLsn)) {
+      if (lsn > end) break;
+      scratch.observe(firstLsn, lsn, record);
+    }
+    const summary = scratch.get(firstLsn) ?? { firstLsn, lastLsn: firstLsn - 1, streams: {}, lastTs: '' };
+    this.#index.learn(summary);
+    return summary;
+  }
+
+  /**
+   * Reads `stream`'s durable records with seq > `afterSeq`, in seq order, starting at the first
+   * segment the index says can hold one (segments without a summary are read through).
+   */
+  async *readStream(stream: Stream, afterSeq: number): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
+    if (afterSeq >= this.streamSeq(stream)) return;
+    const from = this.#index.locate(this.#journal.segmentStarts(), stream, afterSeq);
+    if (from === undefined) return;
+    for await (const r of readRecords(this.#journal, from, stream)) {
+      if (r.record.seq > afterSeq) yield r;
+    }
   }
 
   /** Seq of the last acknowledged record of `stream`; 0 if it has none. */
@@ -212,7 +269,9 @@ export class RecordLog {
    */
   async deleteSegmentsBefore(lsn: number): Promise<number> {
     await this.#checkpoint();
-    return this.#journal.deleteSegmentsBefore(Math.min(lsn, this.#checkpointLsn + 1));
+    const deleted = await this.#journal.deleteSegmentsBefore(Math.min(lsn, this.#checkpointLsn + 1));
+    this.#index.dropBefore(this.#journal.firstLsn);
+    return deleted;
   }
 
   /** Refuses new appends, waits for pending ones, writes a seq checkpoint and closes. */
@@ -231,6 +290,9 @@ export class RecordLog {
       // Acknowledgements arrive in LSN order, so these counters describe every record ≤ lsn.
       this.#acked.set(record.stream, record.seq);
       this.#ackedLsn = lsn;
+      const active = this.#journal.activeSegmentFirstLsn;
+      const segment = lsn >= active ? active : segmentStartOf(this.#journal.segmentStarts(), lsn);
+      this.#index.observe(segment, lsn, record);
       const rolledAt = this.#journal.activeSegmentFirstLsn - 1;
       if (rolledAt > this.#checkpointLsn && lsn >= rolledAt) await this.#checkpoint();
       return record;
@@ -242,7 +304,11 @@ export class RecordLog {
   /** Writes the acknowledged counters durably; a failure is counted and retried at the next roll. */
   async #checkpoint(): Promise<void> {
     const previous = this.#checkpointLsn;
-    const ckpt: SeqCheckpoint = { lsn: this.#ackedLsn, seqs: Object.fromEntries(this.#acked) };
+    const ckpt: SeqCheckpoint = {
+      lsn: this.#ackedLsn,
+      seqs: Object.fromEntries(this.#acked),
+      segments: this.#index.toJSON(),
+    };
     if (ckpt.lsn <= previous) return;
     this.#checkpointLsn = ckpt.lsn;
     try {
@@ -308,7 +374,7 @@ async function loadCheckpoint(file: string): Promise<SeqCheckpoint> {
     if (ckpt && Number.isSafeInteger(ckpt.lsn) && ckpt.lsn >= 0 && typeof ckpt.seqs === 'object') {
       const seqs: Partial<Record<Stream, number>> = {};
       for (const s of STREAMS) if (Number.isSafeInteger(ckpt.seqs[s])) seqs[s] = ckpt.seqs[s] as number;
-      return { lsn: ckpt.lsn, seqs };
+      return { lsn: ckpt.lsn, seqs, ...(Array.isArray(ckpt.segments) ? { segments: ckpt.segments } : {}) };
     }
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
