@@ -33,6 +33,9 @@ import { EDGE_STATE_MIGRATIONS, type EdgeState, emptyEdgeState } from './state/e
 import { RecordLog } from './store/record-log.js';
 import { SnapshotStore } from './store/snapshot-store.js';
 import { openStateStore, type StateStore } from './store/state-store.js';
+import { EdgeClock } from './sync/edge-clock.js';
+import { EdgeSync } from './sync/edge-sync.js';
+import { SyncMetrics } from './sync/sync-metrics.js';
 import { packageRoot, packageVersion } from './util/package-root.js';
 
 export interface RunningEdge {
@@ -48,6 +51,8 @@ export interface RunningEdge {
   residents: ResidentService;
   cards: CardService;
   points: PointsService;
+  sync: EdgeSync;
+  clock: EdgeClock;
   stop(): Promise<void>;
 }
 
@@ -72,12 +77,20 @@ export async function startEdge(
   const box = new SealedBox(dataKey);
 
   let metrics: EdgeMetrics | undefined;
+  // Records say `clock: "unsynced"` until the cloud answered (or the system clock is synced), and
+  // then carry the cloud's time (sync/edge-clock.ts).
+  const clock = new EdgeClock();
+  let sync: EdgeSync | undefined;
   const records = await RecordLog.open({
     dir: join(config.dataDir, 'records'),
     house: config.houseId,
-    // No cloud contact yet in this build: the edge cannot vouch for its clock (DESIGN.md, sync).
-    clock: () => 'unsynced',
-    journal: { onCommit: (_n, ms) => metrics?.journalAppend.observe(ms / 1000) },
+    clock: clock.state,
+    now: clock.now,
+    journal: {
+      segmentMaxBytes: config.journalSegmentKb * 1024,
+      onCommit: (_n, ms) => metrics?.journalAppend.observe(ms / 1000),
+    },
+    onAppend: (r) => sync?.appended(r),
   });
 
   const opened = records.stats;
@@ -198,8 +211,19 @@ export async function startEdge(
     intake,
     broker: b,
     sse,
+    now: clock.now,
     log,
   });
+  const edgeSync = await EdgeSync.open({
+    config,
+    records,
+    clock,
+    holders: [alarms, points],
+    version,
+    log: log.child({ part: 'sync' }),
+    metrics: new SyncMetrics(m.registry, () => edgeSync.view()),
+  });
+  sync = edgeSync;
   await b.subscribe('linli/v1/dev/+/+', (packet) => intake.onPacket(packet));
 
   registry.on('added', (d) => {
@@ -241,6 +265,7 @@ export async function startEdge(
   let app: TypedApp | undefined;
   const statusClient = new EdgeStatusClient(b, { house: config.houseId, version });
   const stopAll = async () => {
+    await edgeSync.stop();
     health.stop();
     rollup.stop();
     await stopAlarms();
@@ -280,6 +305,7 @@ export async function startEdge(
         residents,
         cards,
         points,
+        sync: edgeSync,
         publicBase: () => publicBase,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },
@@ -297,6 +323,7 @@ export async function startEdge(
     await statusClient.start(`mqtt://${host}:${mqttPort}`);
 
     for (const d of registry.list()) await drivers.add(d);
+    edgeSync.start();
     return {
       httpUrl: `${tls ? 'https' : 'http'}://${host}:${httpPort}`,
       mqttUrl: `mqtt://${host}:${mqttPort}`,
@@ -308,6 +335,8 @@ export async function startEdge(
       residents,
       cards,
       points,
+      sync: edgeSync,
+      clock,
       stop: stopAll,
     };
   } catch (err) {

@@ -16,6 +16,7 @@
  */
 import { STREAM_PRIORITY, type Stream, type SyncRecord } from '../protocol/record.js';
 import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
+import { type EdgeSyncReport, SYNC_STATUS_PATH } from '../protocol/status.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../protocol/validate.js';
 import { type DeadLetter, emptyState, type SyncState, type SyncStateStore } from './state-store.js';
 
@@ -56,6 +57,16 @@ export interface SyncClientOptions {
   fetch?: typeof fetch;
   /** Told each backoff chosen by the loop (metrics, tests). */
   onBackoff?: (delayMs: number, failures: number, ceilingMs: number) => void;
+  /** Told the clock offset learned from each answer's `serverTime` (the edge's clock follows it). */
+  onClockOffset?: (offsetMs: number) => void;
+  /** Told each batch the cloud took (metrics). */
+  onBatch?: (stream: Stream, sent: number, stored: number, duplicates: number, rejected: number) => void;
+  /**
+   * The edge's part of its sync report (protocol/status.ts); when given, the report is posted after
+   * a round that sent records and otherwise at most every `reportEveryMs`.
+   */
+  report?: () => Pick<EdgeSyncReport, 'version' | 'configVersion' | 'diskFreeBytes'>;
+  reportEveryMs?: number;
   random?: () => number;
 }
 
@@ -124,10 +135,10 @@ interface Answer {
 const BODY_OVERHEAD = Buffer.byteLength('{"records":[]}');
 
 export class SyncClient {
-  readonly #o: Required<Omit<SyncClientOptions, 'onBackoff' | 'fetch'>> & {
-    fetch: typeof fetch;
-    onBackoff?: SyncClientOptions['onBackoff'];
-  };
+  readonly #o: Required<
+    Omit<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report' | 'fetch'>
+  > &
+    Pick<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report'> & { fetch: typeof fetch };
   #state: SyncState | undefined;
   #offsetMs: number | null = null;
   #batchLimit: number;
@@ -138,7 +149,10 @@ export class SyncClient {
   #stopping = false;
   #stop = new AbortController();
   #wake: (() => void) | undefined;
+  /** A kick that came while no wait was running: the next wait is skipped. */
+  #kicked = false;
   #round: Promise<RoundResult> | undefined;
+  #lastReportAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: SyncClientOptions) {
     this.#o = {
@@ -150,6 +164,7 @@ export class SyncClient {
       backoffCapMs: 5 * 60_000,
       idleMs: 5000,
       requestTimeoutMs: 30_000,
+      reportEveryMs: 60_000,
       random: Math.random,
       ...opts,
       fetch: opts.fetch ?? fetch,
@@ -190,12 +205,21 @@ export class SyncClient {
     this.#batchLimit = Math.min(this.#o.maxBatchRecords, MAX_BATCH_RECORDS);
     try {
       await this.#loadState();
-      for (const stream of this.#o.streams) {
-        if (this.#stopping) break;
-        await this.#syncStream(stream, result);
+      // Streams in priority order; a stream yields after a batch when a higher one has new
+      // records (an alarm never waits behind a backlog of scans), and the round starts over.
+      for (let i = 0; i < this.#o.streams.length && !this.#stopping; ) {
+        const stream = this.#o.streams[i] as Stream;
+        const yielded = await this.#syncStream(stream, result, this.#o.streams.slice(0, i));
+        i = yielded ? 0 : i + 1;
       }
       this.#lastSuccessAt = new Date(this.#o.now()).toISOString();
       this.#failures = 0;
+      if (
+        this.#o.report &&
+        (result.sent > 0 || this.#o.now() - this.#lastReportAt >= this.#o.reportEveryMs)
+      ) {
+        await this.#postReport();
+      }
       return result;
     } catch (err) {
       this.#failures++;
@@ -204,10 +228,17 @@ export class SyncClient {
     }
   }
 
-  async #syncStream(stream: Stream, result: RoundResult): Promise<void> {
+  /** Whether any of `streams` has records the cloud does not hold yet. */
+  #pending(streams: readonly Stream[]): boolean {
+    const state = this.#state as SyncState;
+    return streams.some((s) => (state.cursors[s] ?? 0) < this.#o.source.lastSeq(s));
+  }
+
+  /** Sends the stream from its cursor; true when it stopped early for a higher-priority stream. */
+  async #syncStream(stream: Stream, result: RoundResult, higher: readonly Stream[]): Promise<boolean> {
     const state = this.#state as SyncState;
     let cursor = state.cursors[stream] ?? 0;
-    if (cursor >= this.#o.source.lastSeq(stream)) return;
+    if (cursor >= this.#o.source.lastSeq(stream)) return false;
     let it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
     let pending: { rec: SyncRecord; json: string }[] = [];
     let exhausted = false;
@@ -253,6 +284,7 @@ export class SyncClient {
         result.stored += answer.stored;
         result.duplicates += answer.duplicates;
         result.rejected += answer.rejected.length;
+        this.#o.onBatch?.(stream, batch.length, answer.stored, answer.duplicates, answer.rejected.length);
         const at = answer.serverTime;
         for (const r of answer.rejected) this.#deadLetter(r, at);
 
@@ -280,10 +312,12 @@ export class SyncClient {
         } else {
           stalled = 0;
         }
+        if (this.#pending(higher)) return true;
       }
     } finally {
       await it.return?.();
     }
+    return false;
   }
 
   #deadLetter(r: Answer['rejected'][number], at: string): void {
@@ -342,10 +376,10 @@ export class SyncClient {
   }
 
   /** POSTs one signed body; 401 clock skew is retried at once, once, with the learned offset. */
-  async #post(body: string): Promise<Answer> {
+  async #post(body: string, path = SYNC_RECORDS_PATH): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#postOnce(body);
+        return await this.#postOnce(body, path);
       } catch (err) {
         if (attempt === 0 && err instanceof SyncRequestError && err.code === 'auth-clock-skew') continue;
         throw err;
@@ -353,13 +387,13 @@ export class SyncClient {
     }
   }
 
-  async #postOnce(body: string): Promise<Answer> {
+  async #postOnce(body: string, path: string): Promise<Answer> {
     const sentAt = this.#o.now();
     const authorization = signRequest({
       house: this.#o.house,
       secret: this.#o.secret,
       method: 'POST',
-      pathAndQuery: SYNC_RECORDS_PATH,
+      pathAndQuery: path,
       body,
       now: sentAt,
       offsetMs: this.#offsetMs ?? 0,
@@ -367,7 +401,7 @@ export class SyncClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.#o.fetch(`${this.#o.cloudUrl}${SYNC_RECORDS_PATH}`, {
+      res = await this.#o.fetch(`${this.#o.cloudUrl}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization },
         body,
@@ -385,16 +419,49 @@ export class SyncClient {
       // Not JSON: a proxy's page, say. Handled by status below.
     }
     const offset = clockOffsetFromAnswer({ serverTime: json.serverTime, sentAt, receivedAt });
-    if (offset !== undefined) this.#offsetMs = offset;
+    if (offset !== undefined) {
+      this.#offsetMs = offset;
+      this.#o.onClockOffset?.(offset);
+    }
     if (res.status !== 200) {
       const code = typeof json.code === 'string' ? json.code : `http-${res.status}`;
       const reason = typeof json.reason === 'string' ? json.reason : res.statusText;
       throw new SyncRequestError(code, `${res.status} ${code}: ${reason}`, res.status);
     }
+    if (path !== SYNC_RECORDS_PATH) return json as unknown as Answer;
     if (typeof json.streams !== 'object' || json.streams === null || !Array.isArray(json.rejected)) {
       throw new SyncRequestError('bad-answer', 'the cloud answered 200 without streams and rejected', 200);
     }
     return json as unknown as Answer;
+  }
+
+  /**
+   * Posts the sync report (protocol/status.ts). A cloud without the route (404) or a failed post
+   * is not a failed round: the records are what matters, the report comes again next round.
+   */
+  async #postReport(): Promise<void> {
+    const extra = this.#o.report?.();
+    if (!extra) return;
+    const s = await this.status();
+    const report: EdgeSyncReport = {
+      ...extra,
+      at: new Date(this.#o.now()).toISOString(),
+      streams: Object.fromEntries(
+        Object.entries(s.streams).map(([k, v]) => [
+          k,
+          { lastSeq: v.lastSeq, backlog: v.backlog, oldestUnsyncedAgeMs: v.oldestUnsyncedAgeMs },
+        ]),
+      ),
+      backlog: s.backlog,
+      deadLetters: s.deadLetters,
+      clockOffsetMs: s.clockOffsetMs === null ? null : Math.round(s.clockOffsetMs),
+    };
+    try {
+      await this.#post(JSON.stringify(report), SYNC_STATUS_PATH);
+      this.#lastReportAt = this.#o.now();
+    } catch {
+      // Next round tries again; lastError stays about records.
+    }
   }
 
   /** For `GET /api/sync` and `/metrics`. */
@@ -457,6 +524,10 @@ export class SyncClient {
           wait = delayMs;
         }
         if (this.#stopping) break;
+        if (this.#kicked) {
+          this.#kicked = false;
+          continue;
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, wait);
           function done() {
@@ -470,8 +541,19 @@ export class SyncClient {
     })();
   }
 
-  /** Ends an idle wait or a backoff at once (new records were appended). */
+  /**
+   * New records were appended: ends an idle wait at once, or, when a round is running, starts the
+   * next one right after it. A backoff after failures is not cut short (no retry storm).
+   */
   kick(): void {
+    if (this.#failures > 0) return;
+    if (this.#wake) this.#wake();
+    else this.#kicked = true;
+  }
+
+  /** Ends any wait, a backoff included (an operator asked to sync now). */
+  syncNow(): void {
+    this.#kicked = true;
     this.#wake?.();
   }
 

@@ -44,7 +44,8 @@ export const RECORD_TYPES = {
     'card.active',
   ],
   device: ['device.status', 'device.counters'],
-  service: ['qr.scanned'],
+  /** `record.dropped`: a stand-in the edge sends for a scan deleted unsynced by its disk-full policy. */
+  service: ['qr.scanned', 'record.dropped'],
 } as const satisfies Record<Stream, readonly string[]>;
 
 export type RecordType<S extends Stream = Stream> = (typeof RECORD_TYPES)[S][number];

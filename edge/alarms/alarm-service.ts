@@ -101,6 +101,23 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
     this.timers.clear();
   }
 
+  /** The journal LSN up to which the saved snapshot covers this state (retention reads it). */
+  snapshotCovers(): Promise<number> {
+    return this.opts.snapshots.coveredLsn(SNAPSHOT);
+  }
+
+  /**
+   * Snapshots the state up to the journal's end (retention deletes journal segments only once a
+   * snapshot covers them); resolves with the LSN the snapshot covers.
+   */
+  async checkpoint(): Promise<number> {
+    return await this.serial(async () => {
+      const lsn = this.opts.records.lastLsn;
+      await this.snapshot(lsn);
+      return lsn;
+    });
+  }
+
   /** Stops, and snapshots up to the journal's end: the next start reads only what comes after. */
   async close(): Promise<void> {
     this.stop();

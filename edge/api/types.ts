@@ -342,3 +342,60 @@ export interface AssessmentPreview {
   rules: Rule[];
   results: FlagResultRow[];
 }
+
+/** A record the cloud rejected (`GET /api/sync` `deadLetters`); re-sent with the same id and seq once fixed. */
+export interface DeadLetterView {
+  id: string;
+  stream: string;
+  seq: number;
+  /** The cloud's code: `unknown-type`, `schema`, `too-large`, `conflict` … */
+  reason: string;
+  /** For people; never quotes the record. */
+  message: string;
+  firstSeen: string;
+  lastSeen: string;
+  attempts: number;
+}
+
+/** `GET /api/sync` per stream. */
+export interface SyncStreamView {
+  /** Seq of the stream's last durable record. */
+  lastSeq: number;
+  /** Every seq up to here is held by the cloud. */
+  cursor: number;
+  backlog: number;
+  /** Age of the oldest record the cloud does not hold yet (ms), null when none. */
+  oldestUnsyncedAgeMs: number | null;
+}
+
+/** `GET /api/sync`: the house's sync with the city's cloud (DESIGN.md, "Edge HTTP API"). */
+export interface SyncView {
+  /** False when LINLI_CLOUD_URL is unset: the edge works alone and nothing is synced. */
+  enabled: boolean;
+  /** Scheme, host and path only. */
+  cloudUrl?: string;
+  /** `synced` once the cloud answered (or the system clock is NTP-synced); the offset followed. */
+  clock: { state: 'synced' | 'unsynced'; offsetMs: number };
+  streams: Record<string, SyncStreamView>;
+  backlog: number;
+  lastSuccessAt: string | null;
+  lastError: { code: string; status?: number; message: string; at: string } | null;
+  consecutiveFailures: number;
+  running: boolean;
+  deadLetters: DeadLetterView[];
+  journal: { firstLsn: number; lastLsn: number; segments: number; bytes: number };
+  retention: {
+    days: number;
+    minFreeBytes: number;
+    lastRun: {
+      at: string;
+      deleted: number;
+      dropped: number;
+      droppedRecords: number;
+      freeBytes: number | null;
+    } | null;
+    lastError: string | null;
+    /** Records dropped by the disk-full policy whose stand-ins the cloud does not hold yet. */
+    droppedPending: number;
+  };
+}

@@ -33,6 +33,15 @@ export interface EdgeConfig {
   notifyRetryMs: number;
   helpTestDays: number;
   pointsCatalogue?: string;
+  syncIdleMs: number;
+  syncBackoffMs: number;
+  syncBackoffMaxMs: number;
+  syncTimeoutMs: number;
+  syncBatch: number;
+  retentionDays: number;
+  retentionCheckMs: number;
+  diskMinFreeMb: number;
+  journalSegmentKb: number;
   sseKeepaliveMs: number;
   sseReplay: number;
   loginMaxPerMinute: number;

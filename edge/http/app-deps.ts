@@ -12,6 +12,7 @@ import type { PointsService } from '../points/points-service.js';
 import type { ResidentService } from '../residents/resident-service.js';
 import type { EdgeState } from '../state/edge-state.js';
 import type { StateStore } from '../store/state-store.js';
+import type { EdgeSync } from '../sync/edge-sync.js';
 
 /** Everything the HTTP app is built from; the composition root (edge/edge.ts) provides it. */
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface AppDeps {
   residents: ResidentService;
   cards: CardService;
   points?: PointsService;
+  /** Sync with the cloud (absent in some route tests). */
+  sync?: EdgeSync;
   /** Base of public links in QR codes (LINLI_PUBLIC_URL, else the cloud's, else this edge's). */
   publicBase: () => string;
   /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */

@@ -19,6 +19,7 @@ import { opsRoutes } from './routes/ops-routes.js';
 import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import { residentRoutes } from './routes/resident-routes.js';
+import { syncRoutes } from './routes/sync-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import type { TypedApp } from './typed-app.js';
 
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     cardRoutes,
     pointsRoutes,
     publicRoutes,
+    syncRoutes,
   ]) {
     await routes(app, deps);
   }

@@ -329,6 +329,20 @@ export class PointsService {
     return this.scheme.assessment.rules.find((r) => r.flag === flag)?.label ?? flag;
   }
 
+  /** The journal LSN up to which the saved snapshot covers this state (retention reads it). */
+  snapshotCovers(): Promise<number> {
+    return this.snapshots.coveredLsn(SNAPSHOT);
+  }
+
+  /** Snapshots the ledger up to the journal's end (for retention); resolves with the LSN covered. */
+  async checkpoint(): Promise<number> {
+    return await this.serial(async () => {
+      const lsn = this.records.lastLsn;
+      await this.snapshot();
+      return lsn;
+    });
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.quietTimer);
     await this.serial(() => this.snapshot());

@@ -42,6 +42,8 @@ export async function startPoints(deps: {
   intake: DeviceIntake;
   broker: EdgeBroker;
   sse: SseHub;
+  /** The record log's clock (caps count in the period of a record's time). */
+  now?: () => number;
   log: Logger;
 }): Promise<PointsService> {
   const { state, broker, sse, log } = deps;
@@ -50,7 +52,7 @@ export async function startPoints(deps: {
     deps.snapshots,
     pointsScheme(deps.schemeFile),
     deps.tz,
-    Date.now,
+    deps.now ?? Date.now,
     (err) => log.error({ err }, 'points snapshot failed'),
   );
   const handler = cardTapHandler(

@@ -20,6 +20,8 @@ export interface RecordLogOptions {
   /** Wall-clock milliseconds for `ts` and the UUIDv7; `Date.now` by default. */
   now?: () => number;
   journal?: JournalOptions;
+  /** Told each record once it is durable (the sync client wakes up); exceptions are ignored. */
+  onAppend?: (record: SyncRecord) => void;
 }
 
 /** How the per-stream counters were recovered at open. */
@@ -54,6 +56,7 @@ export class RecordLog {
   readonly #checkpointFile: DurableFileAdapter<SeqCheckpoint>;
   readonly #clock: () => 'synced' | 'unsynced';
   readonly #index: SegmentIndex;
+  readonly #onAppend: ((record: SyncRecord) => void) | undefined;
   readonly #now: () => number;
   /** Last seq handed out per stream (acknowledged or in flight). */
   readonly #assigned = new Map<Stream, number>();
@@ -84,6 +87,7 @@ export class RecordLog {
     this.#checkpointFile = new DurableFileAdapter(join(opts.dir, 'seq-checkpoint.json'));
     this.#clock = opts.clock;
     this.#index = index;
+    this.#onAppend = opts.onAppend;
     this.#now = opts.now ?? Date.now;
     for (const [stream, seq] of Object.entries(ckpt.seqs) as [Stream, number][]) {
       this.#assigned.set(stream, seq);
@@ -293,6 +297,11 @@ export class RecordLog {
       const active = this.#journal.activeSegmentFirstLsn;
       const segment = lsn >= active ? active : segmentStartOf(this.#journal.segmentStarts(), lsn);
       this.#index.observe(segment, lsn, record);
+      try {
+        this.#onAppend?.(record as SyncRecord);
+      } catch {
+        // A listener must not fail an acknowledged append.
+      }
       const rolledAt = this.#journal.activeSegmentFirstLsn - 1;
       if (rolledAt > this.#checkpointLsn && lsn >= rolledAt) await this.#checkpoint();
       return record;

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { fsyncDir, writeFileDurable } from './durable-fs.js';
@@ -72,6 +72,22 @@ export class SnapshotStore {
     return null;
   }
 
+  /**
+   * The LSN every kept generation of `name` covers (the lowest of them, since `load` may fall
+   * back to the older one), reading only their header lines; 0 when there is none.
+   */
+  async coveredLsn(name: string): Promise<number> {
+    checkName(name);
+    const gens = await this.#generations(name);
+    if (gens.length === 0) return 0;
+    let lsn = Number.POSITIVE_INFINITY;
+    for (const gen of gens) {
+      const header = await readHeader(join(this.dir, fileName(name, gen)));
+      lsn = Math.min(lsn, header?.name === name ? header.lsn : 0);
+    }
+    return lsn;
+  }
+
   async #write<S>(name: string, snapshot: Snapshot<S>, body: Buffer): Promise<void> {
     const gens = await this.#generations(name);
     const gen = (gens[gens.length - 1] ?? 0) + 1;
@@ -110,6 +126,24 @@ function checkName(name: string): void {
 
 function fileName(name: string, gen: number): string {
   return `${name}.${String(gen).padStart(12, '0')}.snap`;
+}
+
+/** The header line of a snapshot file, or undefined when it is missing or unreadable. */
+async function readHeader(file: string): Promise<Header | undefined> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(file, 'r');
+    const buf = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+    if (nl < 0) return undefined;
+    const h = JSON.parse(buf.subarray(0, nl).toString('utf8')) as Header;
+    return h.format === 1 && Number.isSafeInteger(h.lsn) ? h : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close();
+  }
 }
 
 /** The snapshot in `file`, or undefined if it is missing, torn or fails its CRC. */
