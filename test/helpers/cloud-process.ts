@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from './edge-process.js';
+
+export const CLOUD_ADMIN_PASSWORD = 'test-cloud-admin-password';
+
+export interface CloudProcess {
+  proc: ChildProcess;
+  url: string;
+  port: number;
+  stderr: string[];
+  exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/**
+ * Starts the built `linli-cloud` (bin/linli-cloud.js) as a real process and waits for its ready
+ * line. `databaseUrl` for PostgreSQL, else PGlite in `dataDir`; port 0 unless given (a restart on
+ * the same port keeps the edges' URL).
+ */
+export async function startCloud(opts: {
+  dataDir: string;
+  databaseUrl?: string;
+  port?: number;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<CloudProcess> {
+  if (!existsSync(join(ROOT, 'dist/cloud-sync/server/main.js'))) {
+    throw new Error('linli-cloud is not built: run npm run build');
+  }
+  await mkdir(opts.dataDir, { recursive: true });
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/linli-cloud.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      LINLI_CLOUD_PORT: String(opts.port ?? 0),
+      LINLI_CLOUD_BIND: '127.0.0.1',
+      LINLI_CLOUD_DATA_DIR: join(opts.dataDir, 'pglite'),
+      LINLI_CLOUD_KEY_FILE: join(opts.dataDir, 'cloud.key'),
+      LINLI_CLOUD_ADMIN_PASSWORD: CLOUD_ADMIN_PASSWORD,
+      LINLI_CLOUD_LOG_LEVEL: 'warn',
+      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
+    if (stderr.length < 2000) stderr.push(l);
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`cloud not ready in time; stderr:\n${stderr.join('\n')}`)),
+      opts.timeoutMs ?? 20_000,
+    );
+    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+      if (l.startsWith('linli-cloud ready ')) {
+        clearTimeout(timer);
+        resolve(l);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`cloud exited (${code}) before ready; stderr:\n${stderr.join('\n')}`));
+    });
+  });
+  const url = /http=(\S+)/.exec(line)?.[1] as string;
+  return {
+    proc,
+    url,
+    port: Number(new URL(url).port),
+    stderr,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Registers a house with the cloud admin; its id and secret. */
+export async function registerHouse(
+  cloudUrl: string,
+  name = `house-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<{ id: string; secret: string }> {
+  const res = await fetch(`${cloudUrl}/api/v1/houses`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${CLOUD_ADMIN_PASSWORD}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      city: '沈阳市',
+      district: '和平区',
+      street: '太原街道',
+      community: '幸福里社区',
+      name,
+    }),
+  });
+  if (res.status !== 201) throw new Error(`house registration failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; secret: string };
+}
