@@ -242,9 +242,9 @@ export const EDGE_KEYS: readonly KeyDef[] = [
   {
     env: 'LINLI_RETENTION_DAYS',
     field: 'retentionDays',
-    kind: { kind: 'int', min: 1, max: 3650 },
+    kind: { kind: 'int', min: 0, max: 3650 },
     def: '30',
-    doc: 'synced journal segments whose newest record is older than this are deleted; unsynced ones never are',
+    doc: 'synced journal segments whose newest record is older than this are deleted (0: as soon as synced); unsynced ones never are',
   },
   {
     env: 'LINLI_RETENTION_CHECK_MS',

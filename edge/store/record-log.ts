@@ -171,32 +171,40 @@ export class RecordLog {
     };
   }
 
-  /** The journal's segments (ascending), each with its summary when the index has one. */
+  /**
+   * The journal's segments (ascending), each with its summary when the index has a whole one
+   * (the active segment's is partial by nature).
+   */
   segments(): { firstLsn: number; summary: SegmentSummary | undefined }[] {
-    return this.#journal
-      .segmentStarts()
-      .map((firstLsn) => ({ firstLsn, summary: this.#index.get(firstLsn) }));
+    const starts = this.#journal.segmentStarts();
+    return starts.map((firstLsn, i) => {
+      const next = starts[i + 1];
+      const whole = next === undefined || this.#index.complete(firstLsn, next);
+      return { firstLsn, summary: whole ? this.#index.get(firstLsn) : undefined };
+    });
   }
 
   /**
-   * Reads the segment starting at `firstLsn` whole and adds its summary to the index (segments
-   * written before the index existed). Resolves with the summary.
+   * Reads the closed segment starting at `firstLsn` whole and adds what it holds to the index
+   * (segments written before the index existed, or whose last records are not noted yet).
+   * Resolves with the summary.
    */
   async summarize(firstLsn: number): Promise<SegmentSummary> {
-    const known = this.#index.get(firstLsn);
-    if (known) return known;
     const starts = this.#journal.segmentStarts();
     const i = starts.indexOf(firstLsn);
     if (i < 0) throw new StoreError(StoreErrorCode.Deleted, `no journal segment starts at ${firstLsn}`);
-    const end = (starts[i + 1] ?? Number.POSITIVE_INFINITY) - 1;
+    const next = starts[i + 1];
+    if (next !== undefined && this.#index.complete(firstLsn, next)) {
+      return this.#index.get(firstLsn) as SegmentSummary;
+    }
+    const end = (next ?? Number.POSITIVE_INFINITY) - 1;
     const scratch = new SegmentIndex();
     for await (const { lsn, record } of readRecords(this.#journal, firstLsn)) {
       if (lsn > end) break;
       scratch.observe(firstLsn, lsn, record);
     }
-    const summary = scratch.get(firstLsn) ?? { firstLsn, lastLsn: firstLsn - 1, streams: {}, lastTs: '' };
-    this.#index.learn(summary);
-    return summary;
+    this.#index.learn(scratch.get(firstLsn) ?? { firstLsn, lastLsn: firstLsn - 1, streams: {}, lastTs: '' });
+    return this.#index.get(firstLsn) as SegmentSummary;
   }
 
   /**

@@ -124,3 +124,22 @@ t.test('deleting segments drops their summaries; reading below them finds nothin
   t.same((await seqsAfter(log, 'service', firstKept - 1))[0], firstKept);
   await log.close();
 });
+
+t.test('records noted after a later segment was summarized still land in their own segment', async (t) => {
+  // Group commit: one batch fills segments 1 and 15; a reader summarizes segment 15 before the
+  // acknowledgements of segment 1's last records are noted (the race a retention pass can hit).
+  const index = new SegmentIndex();
+  const rec = (stream: Stream, seq: number) => ({ stream, seq, ts: '2026-01-01T00:00:00.000Z' });
+  for (let lsn = 1; lsn <= 3; lsn++) index.observe(1, lsn, rec('registry', lsn));
+  index.learn({ firstLsn: 15, lastLsn: 28, streams: { service: [11, 24] }, lastTs: '' });
+  t.notOk(index.complete(1, 15), 'segment 1 is not whole yet');
+  t.equal(index.locate([1, 15, 29], 'service', 0), 1, 'so it is read through');
+  for (let lsn = 4; lsn <= 14; lsn++) index.observe(1, lsn, rec(lsn === 4 ? 'device' : 'service', lsn - 4));
+  index.observe(15, 15, rec('service', 11)); // noted again: no change
+  t.ok(index.complete(1, 15));
+  t.same(index.get(1)?.streams, { registry: [1, 3], device: [0, 0], service: [1, 10] });
+  t.same(index.get(15)?.streams, { service: [11, 24] });
+  t.equal(index.locate([1, 15, 29], 'service', 0), 1);
+  t.equal(index.locate([1, 15, 29], 'service', 10), 15);
+  t.equal(index.locate([1, 15, 29], 'service', 24), 29, 'the active segment is always read');
+});

@@ -21,6 +21,8 @@ export interface SegmentSummary {
 export class SegmentIndex {
   /** By first LSN, ascending; the last may be the active segment's partial summary. */
   #summaries: SegmentSummary[];
+  /** The summary noted last (appends go to the same one, mostly). */
+  #last: SegmentSummary | undefined;
 
   constructor(summaries: readonly SegmentSummary[] = []) {
     this.#summaries = summaries
@@ -29,54 +31,93 @@ export class SegmentIndex {
       .sort((a, b) => a.firstLsn - b.firstLsn);
   }
 
-  /** Notes a durable record at `lsn` in the segment starting at `segmentFirstLsn` (LSN order). */
+  /**
+   * Notes a durable record at `lsn` in the segment starting at `segmentFirstLsn`. Idempotent, and
+   * in any order: a reader may have summarized a segment (learn) before its records' acks arrive.
+   */
   observe(segmentFirstLsn: number, lsn: number, record: Pick<SyncRecord, 'stream' | 'seq' | 'ts'>): void {
-    let s = this.#summaries[this.#summaries.length - 1];
-    if (!s || s.firstLsn < segmentFirstLsn) {
+    let s = this.#last?.firstLsn === segmentFirstLsn ? this.#last : this.get(segmentFirstLsn);
+    if (!s) {
       s = { firstLsn: segmentFirstLsn, lastLsn: lsn, streams: {}, lastTs: '' };
-      this.#summaries.push(s);
-    } else if (s.firstLsn > segmentFirstLsn) {
-      return; // an older segment's record, already summarized
+      this.#insert(s);
     }
-    if (lsn < s.lastLsn) return; // seen
-    s.lastLsn = lsn;
+    this.#last = s;
+    if (lsn > s.lastLsn) s.lastLsn = lsn;
     const range = s.streams[record.stream];
     if (range) {
-      range[0] = Math.min(range[0], record.seq);
-      range[1] = Math.max(range[1], record.seq);
+      if (record.seq < range[0]) range[0] = record.seq;
+      if (record.seq > range[1]) range[1] = record.seq;
     } else {
       s.streams[record.stream] = [record.seq, record.seq];
     }
     if (record.ts > s.lastTs) s.lastTs = record.ts;
   }
 
+  /**
+   * Whether the summary of the segment starting at `firstLsn` covers it whole, given the next
+   * segment's first LSN (a closed segment whose last records are not yet noted is not).
+   */
+  complete(firstLsn: number, nextFirstLsn: number): boolean {
+    const s = this.get(firstLsn);
+    return s !== undefined && s.lastLsn >= nextFirstLsn - 1;
+  }
+
   /** Adds the summary of a segment that a reader scanned whole. */
   learn(summary: SegmentSummary): void {
-    if (this.get(summary.firstLsn)) return;
-    this.#summaries.push(clone(summary));
-    this.#summaries.sort((a, b) => a.firstLsn - b.firstLsn);
+    const known = this.get(summary.firstLsn);
+    if (!known) {
+      this.#insert(clone(summary));
+      return;
+    }
+    known.lastLsn = Math.max(known.lastLsn, summary.lastLsn);
+    for (const [stream, [lo, hi]] of Object.entries(summary.streams) as [Stream, [number, number]][]) {
+      const r = known.streams[stream];
+      known.streams[stream] = r ? [Math.min(r[0], lo), Math.max(r[1], hi)] : [lo, hi];
+    }
+    if (summary.lastTs > known.lastTs) known.lastTs = summary.lastTs;
+  }
+
+  #insert(s: SegmentSummary): void {
+    let i = this.#summaries.length;
+    while (i > 0 && (this.#summaries[i - 1] as SegmentSummary).firstLsn > s.firstLsn) i--;
+    this.#summaries.splice(i, 0, s);
   }
 
   get(firstLsn: number): SegmentSummary | undefined {
-    return this.#summaries.find((s) => s.firstLsn === firstLsn);
+    let lo = 0;
+    let hi = this.#summaries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.#summaries[mid] as SegmentSummary;
+      if (s.firstLsn === firstLsn) return s;
+      if (s.firstLsn < firstLsn) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** Forgets the summaries of segments that start before `firstLsn` (deleted). */
   dropBefore(firstLsn: number): void {
     this.#summaries = this.#summaries.filter((s) => s.firstLsn >= firstLsn);
+    if (this.#last && this.#last.firstLsn < firstLsn) this.#last = undefined;
   }
 
   /**
    * The first LSN to read from to find `stream`'s records with seq > `afterSeq`, given the
    * journal's segment starts (ascending): the first segment whose summary holds a larger seq of
-   * the stream, or that has no summary (it must be scanned); `undefined` when no segment can.
+   * the stream, or whose summary is missing or not yet whole (it must be read through);
+   * `undefined` when no segment can.
    */
   locate(segmentStarts: readonly number[], stream: Stream, afterSeq: number): number | undefined {
-    for (const first of segmentStarts) {
+    for (let i = 0; i < segmentStarts.length; i++) {
+      const first = segmentStarts[i] as number;
       const s = this.get(first);
-      if (!s) return first;
+      const next = segmentStarts[i + 1];
+      if (!s || (next !== undefined && !this.complete(first, next))) return first;
       const range = s.streams[stream];
       if (range && range[1] > afterSeq) return first;
+      // The active segment (last) may gain records of the stream at any time: read it.
+      if (next === undefined) return first;
     }
     return undefined;
   }
