@@ -182,6 +182,7 @@ export async function startEdge(
     registry,
     escalateMs: config.alarmEscalateMs,
     dedupeMs: config.alarmDedupeMs,
+    now: clock.now,
     log,
   });
 

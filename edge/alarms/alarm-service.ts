@@ -251,7 +251,9 @@ export class AlarmService extends EventEmitter<AlarmEvents> {
         this.timers.delete(a.id);
         this.escalate(a.id).catch((err: unknown) => this.emit('failure', { id: a.id, err }));
       },
-      Math.max(0, due - this.clock.now()),
+      // Never longer than one period: a clock stepped back (the edge learned the cloud's time)
+      // must not hold an escalation back.
+      Math.min(this.opts.escalateMs, Math.max(0, due - this.clock.now())),
     );
     this.timers.set(a.id, handle);
   }

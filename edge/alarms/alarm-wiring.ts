@@ -9,7 +9,7 @@ import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { StateStore } from '../store/state-store.js';
 import { type Alarm, kioskAlarmView } from './alarm-model.js';
-import { AlarmService } from './alarm-service.js';
+import { AlarmService, systemClock } from './alarm-service.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { alarmText, type Notifier, onDuty } from './notify/notifier.js';
 import { SmsNotifier, type SmsSender } from './notify/sms-notifier.js';
@@ -36,6 +36,8 @@ export interface AlarmWiring {
   registry: DeviceRegistry;
   escalateMs: number;
   dedupeMs: number;
+  /** The record log's clock: alarm times come from records, so due times are reckoned on it. */
+  now?: () => number;
   log: Logger;
 }
 
@@ -63,6 +65,7 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
     dedupeMs: w.dedupeMs,
     maxLevel: () => Math.max(0, ...w.state.data.duty.map((d) => d.level)),
     assignedTo: (id) => w.registry.get(id)?.assignedTo,
+    ...(w.now ? { clock: { ...systemClock, now: w.now } } : {}),
   });
   const log = w.log.child({ part: 'alarms' });
   const publish = (topic: string, payload: string, retain: boolean) =>
@@ -134,6 +137,7 @@ export async function startAlarms(w: AlarmWiring): Promise<{ alarms: AlarmServic
     raise: (id, reason) => alarms.technical(id, reason),
     lowBatteryPct: LOW_BATTERY_PCT,
     testEveryMs: w.testEveryMs,
+    ...(w.now ? { now: w.now } : {}),
   });
   const fault = (err: unknown) => log.error({ err }, 'raising a technical alarm failed');
   w.health.on('status', (s) => supervision.onStatus(s)?.catch(fault));
