@@ -5,6 +5,8 @@
  *
  * - `routes/house-routes.ts`: `POST /api/v1/houses` (cloud admin).
  * - `routes/sync-routes.ts`: `POST /api/v1/sync/records` (`LINLI-HMAC`).
+ * - `routes/sync-config-routes.ts`: `GET /api/v1/sync/config`, `POST /api/v1/sync/config/edits`
+ *   (`LINLI-HMAC`; docs/config-sync.md).
  * - `GET /healthz` here.
  *
  * Every answer, errors included, carries `serverTime`. Nothing a request carries (secrets,
@@ -17,6 +19,7 @@ import { houseVerifier, userGuard } from './cloud-auth.js';
 import type { CloudContext, CloudError } from './cloud-context.js';
 import type { Db } from './db/db.js';
 import { houseRoutes } from './routes/house-routes.js';
+import { syncConfigRoutes } from './routes/sync-config-routes.js';
 import { RAW_BODY_LIMIT, syncRoutes } from './routes/sync-routes.js';
 
 export type { CloudError } from './cloud-context.js';
@@ -102,6 +105,7 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
   await app.register(houseRoutes(ctx));
   // The sync API reads raw bytes whatever the content type: the signature covers them.
   await app.register(syncRoutes(ctx));
+  await app.register(syncConfigRoutes(ctx));
 
   return app;
 }
