@@ -3,9 +3,10 @@
  * database), the cloud admin, registered houses and signed requests as an edge makes them.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signRequest } from '../protocol/signing.js';
 import { buildCloudApp, HOUSES_PATH } from './app.js';
+import { type CloudRole, type CloudUser, type CloudUserAuth, roleAtLeast } from './cloud-context.js';
 import type { Db } from './db/db.js';
 import { openDb } from './db/open.js';
 import type { TestDatabases } from './db/test-targets.js';
@@ -43,6 +44,46 @@ export const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 export const ADMIN_AUTH = basic('admin', ADMIN);
 
+/**
+ * Cloud users for the tests, over HTTP Basic: the first admin and one user of each lower role
+ * (the cloud's own user store comes with another part of issue 5; the routes see only
+ * {@link CloudUserAuth}).
+ */
+export const USERS: Record<string, { password: string; role: CloudRole }> = {
+  admin: { password: ADMIN, role: 'admin' },
+  staff1: { password: `staff-${randomBytes(8).toString('hex')}`, role: 'staff' },
+  viewer1: { password: `viewer-${randomBytes(8).toString('hex')}`, role: 'viewer' },
+};
+export const auth = (user: keyof typeof USERS) => basic(user, USERS[user]?.password ?? '');
+
+function testUserAuth(now: () => number): CloudUserAuth {
+  const identifyUser = async (req: FastifyRequest): Promise<CloudUser | undefined> => {
+    const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    const [name, ...rest] = Buffer.from(m?.[1] ?? '', 'base64')
+      .toString('utf8')
+      .split(':');
+    const u = name ? USERS[name] : undefined;
+    return u && u.password === rest.join(':') ? { username: name as string, role: u.role } : undefined;
+  };
+  const refuse = (reply: FastifyReply, statusCode: number, code: string, reason: string) =>
+    reply.status(statusCode).send({ serverTime: new Date(now()).toISOString(), statusCode, code, reason });
+  return {
+    identifyUser,
+    requireUser: async (req, reply, role) => {
+      const user = await identifyUser(req);
+      if (!user) {
+        refuse(reply, 401, 'auth-required', 'log in');
+        return undefined;
+      }
+      if (!roleAtLeast(user.role, role)) {
+        refuse(reply, 403, 'auth-role', `role ${role} is required`);
+        return undefined;
+      }
+      return user;
+    },
+  };
+}
+
 /** One app on `db` with a clock the test moves (`cloud.clock`). */
 export class TestCloud {
   clock = T0;
@@ -55,11 +96,13 @@ export class TestCloud {
   /** An app on `db`; a second one on the same PostgreSQL is another instance sharing nothing. */
   static async start(db: Db): Promise<TestCloud> {
     let cloud: TestCloud | undefined;
+    const now = () => cloud?.clock ?? T0;
     const app = await buildCloudApp({
       db,
       cloudKey: KEY,
       adminPassword: ADMIN,
-      now: () => cloud?.clock ?? T0,
+      now,
+      userAuth: testUserAuth(now),
     });
     cloud = new TestCloud(app, db);
     cloud.houseN = Number.parseInt(randomBytes(3).toString('hex'), 16);
