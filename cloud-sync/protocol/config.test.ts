@@ -54,6 +54,9 @@ t.test('edits: put carries whole data, delete none', async (t) => {
   t.match(checkEdit({ ...base, op: 'put', base: -1, data: resident }), /base/);
   t.match(checkEdit({ ...base, op: 'put', edit: 'x', data: resident }), /UUID/);
   t.match(checkEdit(null), /object/);
+  t.equal(checkEdit({ ...base, op: 'delete', after: v7() }), undefined, 'after names the previous edit');
+  t.match(checkEdit({ ...base, op: 'delete', after: 'x' }), /after/);
+  t.match(checkEdit({ ...base, op: 'delete', after: base.edit }), /another edit/);
 });
 
 t.test('sensitive fields are split off; every kind is covered', async (t) => {
@@ -63,4 +66,12 @@ t.test('sensitive fields are split off; every kind is covered', async (t) => {
   for (const k of CONFIG_KINDS) t.ok(Array.isArray(SENSITIVE_FIELDS[k]), k);
   t.same(Object.keys(SINGLETON_IDS).sort(), ['contacts', 'duty', 'points-scheme']);
   t.same(changedFields({ a: 1, b: [1] }, { a: 1, b: [2], c: 3 }), ['b', 'c']);
+});
+
+t.test('changed fields compare nested objects by content, not key order', async (t) => {
+  const a = { badge: { digest: 'd'.repeat(43), code: 'LL-ABC', issuedAt: '2026-01-01T00:00:00.000Z' } };
+  const b = { badge: { issuedAt: '2026-01-01T00:00:00.000Z', code: 'LL-ABC', digest: 'd'.repeat(43) } };
+  t.same(changedFields(a, b), []);
+  t.same(changedFields(a, { badge: { ...a.badge, code: 'LL-XYZ' } }), ['badge']);
+  t.same(changedFields(undefined, { name: 'x', roles: [] }), ['name', 'roles']);
 });
