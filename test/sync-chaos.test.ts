@@ -76,7 +76,7 @@ t.test('the cloud ends up with exactly the edge’s records after kills, cuts an
   };
 
   // The load: mostly scans, with alarms, points, residents and device changes among them, paced
-  // to go on for as long as the chaos does (rounds of about 1,000 records every 0.8 s).
+  // to go on for as long as the chaos does (rounds of about 1,000 records every 1.2 s).
   let loading = true;
   let chaosDone = false;
   const made = { presses: 0, acked: 0 };
@@ -92,7 +92,7 @@ t.test('the cloud ends up with exactly the edge’s records after kills, cuts an
         made.presses++;
         if (await load.press()) made.acked++;
       }
-      if (!chaosDone) await sleep(800 - (Date.now() - t0));
+      if (!chaosDone) await sleep(1200 - (Date.now() - t0));
     }
     loading = false;
   })();
