@@ -50,6 +50,11 @@ export interface CloudAppOptions {
   logger?: Logger;
   /** How requests prove cloud users; the first cloud admin over HTTP Basic when absent. */
   userAuth?: CloudUserAuth;
+  /**
+   * The record types this cloud takes (RECORD_TYPES by default). Tests stand up a cloud older than
+   * its edges with fewer, to see records it does not know become dead letters and then go through.
+   */
+  recordTypes?: Readonly<Record<string, readonly string[]>>;
 }
 
 export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInstance> {
@@ -77,6 +82,7 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
     verifyHouse: houseVerifier({ db, cloudKey, now, clockWindowS, refuse }),
     requireUser: opts.userAuth?.requireUser ?? userGuard({ adminPassword: opts.adminPassword, refuse }),
     identifyUser: opts.userAuth?.identifyUser ?? userIdentifier({ adminPassword: opts.adminPassword }),
+    ...(opts.recordTypes ? { isKnownType: knownTypes(opts.recordTypes) } : {}),
   };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -118,6 +124,11 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
   await app.register(syncConfigRoutes(ctx));
 
   return app;
+}
+
+function knownTypes(table: Readonly<Record<string, readonly string[]>>) {
+  const known = new Map(Object.entries(table).map(([s, types]) => [s, new Set(types)]));
+  return (stream: string, type: string) => known.get(stream)?.has(type) ?? false;
 }
 
 /** Fastify's client-error messages that never quote the body; anything else gets a generic one. */

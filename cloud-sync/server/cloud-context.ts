@@ -30,6 +30,8 @@ export interface CloudContext {
   now: () => number;
   /** The signing clock window, seconds. */
   clockWindowS: number;
+  /** The record types taken, when not RECORD_TYPES (protocol/validate.ts). */
+  isKnownType?: (stream: string, type: string) => boolean;
   /** Sends a coded refusal (with `serverTime`). */
   refuse(reply: FastifyReply, statusCode: number, code: string, reason: string): FastifyReply;
   /**

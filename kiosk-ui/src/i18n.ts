@@ -2,6 +2,7 @@ import { enAlarms, zhAlarms } from './i18n-alarms';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
 import { enPoints, zhPoints } from './i18n-points';
+import { enSync, zhSync } from './i18n-sync';
 
 /**
  * Every string the browser app shows, Chinese first, English second. Placeholders are `{name}`.
@@ -126,6 +127,7 @@ const zh = {
   ...zhElders,
   ...zhKioskCards,
   ...zhPoints,
+  ...zhSync,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -249,6 +251,7 @@ const en: Record<MessageKey, string> = {
   ...enElders,
   ...enKioskCards,
   ...enPoints,
+  ...enSync,
 };
 
 export type Lang = 'zh' | 'en';

@@ -56,7 +56,10 @@ export function syncRoutes(ctx: CloudContext): FastifyPluginAsync {
       const raw = rawBody(req.body);
       const house = await ctx.verifyHouse(req, reply, raw);
       if (house === undefined) return reply;
-      const batch = validateSyncBatch(raw, { house });
+      const batch = validateSyncBatch(raw, {
+        house,
+        ...(ctx.isKnownType ? { isKnownType: ctx.isKnownType } : {}),
+      });
       if (!batch.ok) return ctx.refuse(reply, batch.status, batch.code, batch.message);
 
       // Rejections that can hold their seq go to ingest (kept, so they never block the stream);

@@ -10,6 +10,7 @@ import { AdminNav, useHashRoute } from './points-nav';
 import { PointsPage } from './points-page';
 import { RecentEvents } from './recent-events';
 import { RegisterForm } from './register-form';
+import { SyncPage } from './sync-page';
 import { useLiveDevices } from './use-live-devices';
 
 function LiveState({ state }: { state: 'connecting' | 'open' | 'denied' }) {
@@ -34,6 +35,12 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
       <${AdminNav} route=${route} />
       ${alarms}
       <${PointsPage} me=${me} route=${route} onAuthLost=${onAuthLost} />
+    </main>`;
+  if (route.startsWith('sync'))
+    return html`<main class="dashboard">
+      <${AdminNav} route=${route} />
+      ${alarms}
+      <${SyncPage} me=${me} onAuthLost=${onAuthLost} />
     </main>`;
   return html`<main class="dashboard">
     <${AdminNav} route=${route} />

@@ -54,9 +54,9 @@ export function NavTabs({
   </nav>`;
 }
 
-/** The dashboard's top level: the house (devices, alarms, elders) or party-member points. */
+/** The dashboard's top level: the house (devices, alarms, elders), party-member points, cloud sync. */
 export function AdminNav({ route }: { route: string }) {
-  const current = route.startsWith('points') ? 'points' : 'overview';
+  const current = route.startsWith('points') ? 'points' : route.startsWith('sync') ? 'sync' : 'overview';
   return html`<${NavTabs}
     className="admin-nav"
     label="navMain"
@@ -64,6 +64,7 @@ export function AdminNav({ route }: { route: string }) {
     tabs=${[
       { route: 'overview', label: 'navOverview', testId: 'nav-overview' },
       { route: 'points', label: 'navPoints', testId: 'nav-points' },
+      { route: 'sync', label: 'navSync', testId: 'nav-sync' },
     ]}
   />`;
 }
