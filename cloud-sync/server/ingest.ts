@@ -1,5 +1,6 @@
 import { isStream, type SyncRecord } from '../protocol/record.js';
 import type { Db, Queryable } from './db/db.js';
+import { project } from './projections/projections.js';
 
 /** A record the request layer refused (schema, unknown type, too large…), with its reason. */
 export interface Rejected {
@@ -190,6 +191,7 @@ export async function ingest(
       await tx.query('DELETE FROM rejections WHERE house = $1 AND id = ANY($2::uuid[])', [house, replaced]);
     }
     let stored = 0;
+    let storedRecords: SyncRecord[] = [];
     if (insert.length > 0) {
       const rows = await tx.query<{ id: string }>(
         `INSERT INTO records (id, house, stream, seq, type, ts, clock, body)
@@ -215,9 +217,10 @@ export async function ingest(
         ],
       );
       stored = rows.length;
+      const got = new Set(rows.map((r) => r.id));
+      storedRecords = stored === insert.length ? insert : insert.filter((r) => got.has(r.id));
       if (stored < insert.length) {
         // Another house's or stream's transaction took one of these ids since we looked.
-        const got = new Set(rows.map((r) => r.id));
         for (const r of insert) {
           if (got.has(r.id)) continue;
           out.push(conflict(r, `id ${r.id} is already stored for another record`));
@@ -237,7 +240,10 @@ export async function ingest(
       );
     }
 
-    return { streams: await advance(tx, house, streams), stored, duplicates, rejected: out };
+    const answer = await advance(tx, house, streams);
+    // The city views' projections, from exactly the records stored now (once per record).
+    await project(tx, { house, stored: storedRecords, heldSeqs: keep, streams: answer });
+    return { streams: answer, stored, duplicates, rejected: out };
   });
 }
 
