@@ -109,7 +109,7 @@ export async function alarmView(db: Queryable, q: AlarmQuery, nowMs: number): Pr
             a.raised_at, a.acknowledged_at, a.last_at, ${PLACE_COLUMNS},
             greatest(0, extract(epoch FROM ($${n - 2}::timestamptz - a.raised_at)))::float8 AS age_s
        FROM ${from} WHERE ${conditions.join(' AND ')}
-      ORDER BY a.raised_at, a.house, a.alarm_id
+      ORDER BY a.raised_at, a.house COLLATE "C", a.alarm_id COLLATE "C"
       LIMIT $${n - 1} OFFSET $${n}`,
     params,
   );

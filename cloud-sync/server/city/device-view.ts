@@ -142,7 +142,7 @@ async function offlineDevices(db: Queryable, houses: string[]): Promise<Map<stri
        FROM (SELECT d.*, row_number() OVER (PARTITION BY house ORDER BY status_at, device_id) AS n
                FROM device_state d WHERE house = ANY($1::text[]) AND online = false) x
       WHERE n <= $2
-      ORDER BY house, status_at, device_id`,
+      ORDER BY house COLLATE "C", status_at, device_id COLLATE "C"`,
     [houses, OFFLINE_PER_HOUSE],
   );
   for (const r of rows) {

@@ -59,31 +59,52 @@ interface Row extends PlaceRow {
 const BRANCH = `CASE WHEN NOT e.deleted AND jsonb_typeof(e.data -> 'branch') = 'string'
                      THEN nullif(e.data ->> 'branch', '') END`;
 
+/**
+ * Two steps, so the city-wide ranking never joins every member's entity: rank the month's rows
+ * (filtered by place, and — only when a branch is asked — joined to the branch's entities, through
+ * the `config_entities_branch` index), take the page, then look up the page's branches and places.
+ */
 export async function rankingView(db: Queryable, q: RankingQuery, nowMs: number): Promise<RankingAnswer> {
   const month = q.month ?? cityMonth(nowMs);
   const params: unknown[] = [month];
-  const conditions = ['p.month = $1', ...placeConditions(q, params)];
+  const conditions = ['p.month = $1'];
+  let from = 'points_monthly p';
+  const place = placeConditions(q, params);
+  if (place.length > 0) {
+    from += ` JOIN (${PLACE_JOIN}) ON h.id = p.house`;
+    conditions.push(...place);
+  }
   if (q.branch !== undefined) {
     params.push(q.branch);
-    conditions.push(`${BRANCH} = $${params.length}`);
+    from += ` JOIN config_entities b ON b.house = p.house AND b.kind = 'resident' AND b.id = p.resident_id`;
+    conditions.push(
+      'NOT b.deleted',
+      `b.data ->> 'branch' = $${params.length}`,
+      `jsonb_typeof(b.data -> 'branch') = 'string'`,
+    );
   }
   const { limit, offset } = page(q);
   params.push(limit, offset);
   const rows = await db.query<Row>(
-    `SELECT * FROM (
-       SELECT p.house, p.resident_id, p.points, ${BRANCH} AS branch, ${PLACE_COLUMNS},
+    `WITH ranked AS (
+       SELECT p.house, p.resident_id, p.points,
               rank() OVER (ORDER BY p.points DESC)::int AS rank, count(*) OVER ()::int AS total
-         FROM points_monthly p
-         JOIN (${PLACE_JOIN}) ON h.id = p.house
-         LEFT JOIN config_entities e ON e.house = p.house AND e.kind = 'resident' AND e.id = p.resident_id
+         FROM ${from}
         WHERE ${conditions.join(' AND ')}
-     ) r
-     ORDER BY r.rank, r.house, r.resident_id
-     LIMIT $${params.length - 1} OFFSET $${params.length}`,
+     ), paged AS (
+       SELECT * FROM ranked ORDER BY rank, house COLLATE "C", resident_id COLLATE "C"
+        LIMIT $${params.length - 1} OFFSET $${params.length}
+     )
+     SELECT r.house, r.resident_id, r.points, r.rank, r.total, ${BRANCH} AS branch, ${PLACE_COLUMNS}
+       FROM paged r
+       JOIN (${PLACE_JOIN}) ON h.id = r.house
+       LEFT JOIN config_entities e ON e.house = r.house AND e.kind = 'resident' AND e.id = r.resident_id
+      ORDER BY r.rank, r.house COLLATE "C", r.resident_id COLLATE "C"`,
     params,
   );
   let total = rows[0]?.total;
-  if (total === undefined) total = offset > 0 ? await countRanked(db, conditions, params.slice(0, -2)) : 0;
+  if (total === undefined)
+    total = offset > 0 ? await countRanked(db, from, conditions, params.slice(0, -2)) : 0;
   return {
     month,
     branch: q.branch ?? null,
@@ -99,11 +120,14 @@ export async function rankingView(db: Queryable, q: RankingQuery, nowMs: number)
   };
 }
 
-async function countRanked(db: Queryable, conditions: string[], params: unknown[]): Promise<number> {
+async function countRanked(
+  db: Queryable,
+  from: string,
+  conditions: string[],
+  params: unknown[],
+): Promise<number> {
   const [row] = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM points_monthly p JOIN (${PLACE_JOIN}) ON h.id = p.house
-       LEFT JOIN config_entities e ON e.house = p.house AND e.kind = 'resident' AND e.id = p.resident_id
-      WHERE ${conditions.join(' AND ')}`,
+    `SELECT count(*)::int AS n FROM ${from} WHERE ${conditions.join(' AND ')}`,
     params,
   );
   return Number(row?.n ?? 0);
