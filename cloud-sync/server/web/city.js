@@ -18,7 +18,7 @@ const VIEWS = {
 const PLACE = ['city', 'district', 'street', 'community'];
 
 const $ = (id) => document.getElementById(id);
-const state = { view: 'houses', offset: 0, places: { cities: [] }, loading: false, timer: 0 };
+const state = { view: 'houses', offset: 0, places: { cities: [] }, inFlight: 0, asked: 0, timer: 0 };
 
 class HttpError extends Error {
   constructor(status, body) {
@@ -56,7 +56,7 @@ async function showViews(user) {
   await loadPlaces();
   selectView(state.view);
   clearInterval(state.timer);
-  state.timer = setInterval(() => void refresh(), REFRESH_MS);
+  state.timer = setInterval(() => void refresh(true), REFRESH_MS);
 }
 
 async function loadPlaces() {
@@ -113,14 +113,18 @@ function query() {
   return q;
 }
 
-async function refresh() {
-  if (state.loading || $('views').hidden) return;
-  state.loading = true;
+/**
+ * Asks for the current view. The 10 s tick skips while a request is out (no pile-up on a slow
+ * link); a tab, filter or page change always asks, and only the latest question's answer is shown.
+ */
+async function refresh(tick = false) {
+  if ($('views').hidden || (tick && state.inFlight > 0)) return;
+  const mine = ++state.asked;
+  state.inFlight++;
   const v = VIEWS[state.view];
-  const view = state.view;
   try {
     const answer = await api(`/api/v1/city/${v.path}?${query()}`);
-    if (view !== state.view) return;
+    if (mine !== state.asked) return;
     $('view').replaceChildren(...v.render(answer));
     $('status').textContent =
       `更新于 ${new Date(answer.serverTime).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}，每 10 秒刷新`;
@@ -131,11 +135,12 @@ async function refresh() {
     $('prev').hidden = v.unpaged || state.offset === 0;
     $('next').hidden = v.unpaged || state.offset + LIMIT >= total;
   } catch (err) {
+    if (mine !== state.asked) return;
     if (err instanceof HttpError && err.status === 401) return showLogin('请重新登录');
     $('status').textContent = `刷新失败：${err instanceof Error ? err.message : String(err)}（稍后自动重试）`;
     if (!$('view').hasChildNodes()) $('view').replaceChildren(empty('暂时无法取得数据'));
   } finally {
-    state.loading = false;
+    state.inFlight--;
   }
 }
 
