@@ -36,6 +36,8 @@ export interface IngestResult {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$/;
 const MAX_GAPS = 100;
+/** 0001-01-01T00:00:00Z, the first instant PostgreSQL's timestamptz takes. */
+const YEAR_1 = -62_135_596_800_000;
 
 interface Slot {
   id: string;
@@ -333,6 +335,8 @@ function checkRecord(r: SyncRecord, house: string): string | undefined {
   if (typeof r.ts !== 'string' || !ISO_TS.test(r.ts) || Number.isNaN(Date.parse(r.ts))) {
     return 'ts is not an ISO-8601 timestamp';
   }
+  // Year 0000 parses in JavaScript but not in PostgreSQL: refused alone, never failing the batch.
+  if (Date.parse(r.ts) < YEAR_1) return 'ts is before the year 1';
   if (r.clock !== 'synced' && r.clock !== 'unsynced') return 'clock is not synced or unsynced';
   if (r.body === null || typeof r.body !== 'object' || Array.isArray(r.body)) return 'body is not an object';
   if (JSON.stringify(r.body).includes('\\u0000')) return 'body contains a NUL character (\\u0000)';

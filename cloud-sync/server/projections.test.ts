@@ -8,7 +8,7 @@ import t from 'tap';
 import type { SyncRecord } from '../protocol/record.js';
 import { openDb } from './db/open.js';
 import { requirePostgres, TestDatabases } from './db/test-targets.js';
-import { Clock, SYNC_RECORDS_PATH, TestCloud, targets } from './test-cloud.js';
+import { Clock, rec, SYNC_RECORDS_PATH, TestCloud, targets } from './test-cloud.js';
 import { expectedProjections, scenario, seeded, storedProjections } from './test-scenario.js';
 
 await requirePostgres();
@@ -119,6 +119,40 @@ for (const target of targets(databases)) {
       await cloud.sync(e, [good[4] as SyncRecord]);
       t.same(await storedProjections(db, e.house), expectedProjections(good));
     });
+
+    t.test(
+      'a long id cut inside an emoji, and the year 0000: refused or cut, never failing the batch',
+      async (t) => {
+        const e = await cloud.register();
+        const long = `${'x'.repeat(199)}😀-tail`; // the cut at 200 falls between the emoji's two halves
+        const r = await cloud.sync(e, [
+          rec(e, 'device', 1, 'device.status', {
+            deviceId: long,
+            online: false,
+            reason: `${'y'.repeat(499)}😀`,
+          }),
+          rec(e, 'device', 2, 'device.status', { deviceId: 'btn-1', online: true }),
+          {
+            ...rec(e, 'device', 3, 'device.status', { deviceId: 'btn-2', online: true }),
+            ts: '0000-06-01T00:00:00.000Z',
+          },
+        ]);
+        t.equal(r.json.stored, 2);
+        t.match(r.json.rejected, [{ seq: 3, reason: 'schema', message: /before the year 1/ }]);
+        const rows = await db.query<{ device_id: string; reason: string | null }>(
+          'SELECT device_id, reason FROM device_state WHERE house = $1 ORDER BY device_id',
+          [e.house],
+        );
+        t.same(
+          rows.map((x) => [x.device_id.length, x.reason?.length ?? null]),
+          [
+            [5, null],
+            [199, 499],
+          ],
+          'cut before the emoji, not inside it',
+        );
+      },
+    );
 
     if (target.name === 'postgres' && url) {
       t.test(

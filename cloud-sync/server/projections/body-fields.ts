@@ -5,9 +5,15 @@
  * failing would fail its ingest transaction and block the stream.
  */
 
-/** The field as text (cut to `max` characters), or undefined when it is not a non-empty string. */
+/**
+ * The field as text (cut to `max` UTF-16 units, never inside a surrogate pair: PostgreSQL refuses
+ * a lone surrogate in jsonb), or undefined when it is not a non-empty string.
+ */
 export function text(v: unknown, max = 200): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v.slice(0, max) : undefined;
+  if (typeof v !== 'string' || v.length === 0) return undefined;
+  if (v.length <= max) return v;
+  const code = v.charCodeAt(max - 1);
+  return v.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 /** The field as an integer in [min, max] (truncated, clamped), or undefined when not a finite number. */
