@@ -21,7 +21,12 @@ export async function startSession(
   nowMs: number,
   ttlMs = SESSION_MS,
 ): Promise<{ token: string; expiresAt: string }> {
-  await db.query('DELETE FROM cloud_sessions WHERE expires_at <= $1::timestamptz', [iso(nowMs)]);
+  // A bounded batch at a time, skipping rows another instance is deleting: never a wait or a deadlock.
+  await db.query(
+    `DELETE FROM cloud_sessions WHERE digest IN (
+       SELECT digest FROM cloud_sessions WHERE expires_at <= $1::timestamptz LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
+    [iso(nowMs)],
+  );
   const token = randomSecret(32);
   const expiresAt = iso(nowMs + ttlMs);
   await db.query(
