@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in turn (journal, scan-to-screen, broker, footprint, press-to-ack,
- * tap-to-greeting, points-ranking), each writing its JSON
+ * tap-to-greeting, points-ranking, city-views), each writing its JSON
  * to `<root>/bench/results/`, and prints a short table. `npm run bench` builds first and runs the
  * compiled file; `--quick` passes through. A bench that fails is reported and the others still run;
  * the exit code is then 1.
@@ -21,6 +21,7 @@ const BENCHES: { name: string; load: () => Promise<{ run: Run }> }[] = [
   { name: 'press-to-ack', load: () => import('./press-to-ack.js') },
   { name: 'tap-to-greeting', load: () => import('./tap-to-greeting.js') },
   { name: 'points-ranking', load: () => import('./points-ranking.js') },
+  { name: 'city-views', load: () => import('./city-views.js') },
 ];
 
 interface Goal {
@@ -76,6 +77,13 @@ function headline(name: string, r: Record<string, unknown>): string[] {
         `month ranking by branch p99 ${fmt(get('inProcess.monthByBranch.p99Ms'))} ms, assessment p99 ${fmt(get('inProcess.assessment.p99Ms'))} ms (${fmt(get('members'))} members, ${fmt(get('fill.pointsRecords'))} points records)`,
         `ledger heap ${fmt(get('derive.ledgerHeapMB'))} MB, replay ${fmt(get('derive.replayMs'))} ms; HTTP ranking p99 ${fmt(get('http.rankingMonthByBranch.p99Ms'))} ms`,
       ];
+    case 'city-views': {
+      const l = (get('latency') ?? {}) as Record<string, { p50Ms: number; p99Ms: number }>;
+      return [
+        `filled ${fmt(get('fill.records'))} records into ${fmt(get('fill.houses'))} houses at ${fmt(get('fill.recordsPerS'))} records/s (projections included)`,
+        ...Object.entries(l).map(([k, v]) => `${k}: p50/p99 ${fmt(v.p50Ms)} / ${fmt(v.p99Ms)} ms`),
+      ];
+    }
     default:
       return [];
   }

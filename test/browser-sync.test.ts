@@ -95,10 +95,13 @@ t.test('refused records are shown with their reason and sent again after the clo
   await page.fill('input[name=username]', 'admin');
   await page.fill('input[name=password]', 'test-admin-password');
   await page.click('button[type=submit]');
-  await page.getByTestId('sync-page').waitFor({ timeout: 10_000 }).catch(async (e) => {
-    await screenshot(page, 'admin-sync-debug');
-    throw new Error(`${(e as Error).message} ${errors.join(' | ')}`);
-  });
+  await page
+    .getByTestId('sync-page')
+    .waitFor({ timeout: 10_000 })
+    .catch(async (e) => {
+      await screenshot(page, 'admin-sync-debug');
+      throw new Error(`${(e as Error).message} ${errors.join(' | ')}`);
+    });
   t.equal(await page.getByTestId('sync-clock').getAttribute('data-state'), 'synced');
   t.equal(await page.getByTestId('sync-backlog').getAttribute('data-backlog'), '0');
   t.equal(await page.getByTestId('sync-dead-row').count(), 5);

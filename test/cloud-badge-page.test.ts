@@ -14,7 +14,7 @@ import {
 } from '../cloud-sync/protocol/config.js';
 import { tokenDigest } from '../cloud-sync/protocol/password-hash.js';
 import { openDb } from '../cloud-sync/server/db/open.js';
-import { auth, TestCloud } from '../cloud-sync/server/test-cloud.js';
+import { auth, TestCloud } from '../cloud-sync/server/test-config-cloud.js';
 import { launchBrowser, screenshot } from './helpers/browser.js';
 
 const db = await openDb({});

@@ -1,6 +1,9 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
+ * Shared by the edge and `linli-cloud` (pure crypto, no I/O): users are stored the same way on both,
+ * so a user entity of the config bundle carries a hash either side can check.
+ *
  * Password hashing with scrypt (N=2^15, r=8, p=1: ~100 ms here, 32 MiB), stored as
  * `scrypt$N$r$p$salt$hash` so parameters can rise later without breaking old hashes.
  */

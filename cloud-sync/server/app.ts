@@ -10,24 +10,37 @@
  * - `routes/sync-config-routes.ts`: `GET /api/v1/sync/config`, `POST /api/v1/sync/config/edits`
  *   (`LINLI-HMAC`; docs/config-sync.md).
  * - `routes/public-routes.ts`: `GET /p/badge/{token}` (public; more for staff).
+ * - `routes/sync-status-routes.ts`: `POST /api/v1/sync/status` (`LINLI-HMAC`), the edge's report.
+ * - `routes/auth-routes.ts`, `routes/user-routes.ts`: cloud users' login and their management.
+ * - `routes/city-routes.ts`: the city views (`/api/v1/city/…`); `routes/web-routes.ts`: the page.
  * - `GET /healthz` here.
  *
  * Every answer, errors included, carries `serverTime`. Nothing a request carries (secrets,
  * signatures, bodies) is logged or echoed, beyond a rejected record's id, stream and seq.
  */
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { serverTime } from '../protocol/signing.js';
-import { houseVerifier, userGuard, userIdentifier } from './cloud-auth.js';
+import { houseVerifier, userAuth } from './cloud-auth.js';
 import type { CloudContext, CloudError, CloudUserAuth } from './cloud-context.js';
 import type { Db } from './db/db.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { cityRoutes } from './routes/city-routes.js';
 import { configRoutes } from './routes/config-routes.js';
 import { houseRoutes } from './routes/house-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import { syncConfigRoutes } from './routes/sync-config-routes.js';
 import { RAW_BODY_LIMIT, syncRoutes } from './routes/sync-routes.js';
+import { syncStatusRoutes } from './routes/sync-status-routes.js';
+import { userRoutes } from './routes/user-routes.js';
+import { webRoutes } from './routes/web-routes.js';
+import { type LimiterOptions, LoginLimiter } from './users/login-limiter.js';
+import { ensureFirstAdmin } from './users/user-store.js';
 
 export type { CloudError } from './cloud-context.js';
+export { LOGIN_PATH, LOGOUT_PATH, ME_PATH } from './routes/auth-routes.js';
+export { CITY_PATH } from './routes/city-routes.js';
 export { HOUSES_PATH } from './routes/house-routes.js';
 export {
   RAW_BODY_LIMIT,
@@ -35,6 +48,8 @@ export {
   SYNC_RECORDS_PATH,
   type SyncAnswer,
 } from './routes/sync-routes.js';
+export { SYNC_STATUS_PATH } from './routes/sync-status-routes.js';
+export { USERS_PATH } from './routes/user-routes.js';
 
 export interface CloudAppOptions {
   db: Db;
@@ -48,13 +63,22 @@ export interface CloudAppOptions {
   clockWindowS?: number;
   /** A pino logger; silent when absent. */
   logger?: Logger;
-  /** How requests prove cloud users; the first cloud admin over HTTP Basic when absent. */
+  /** How requests prove cloud users; the users in the database when absent (tests stand in others). */
   userAuth?: CloudUserAuth;
   /**
    * The record types this cloud takes (RECORD_TYPES by default). Tests stand up a cloud older than
    * its edges with fewer, to see records it does not know become dead letters and then go through.
    */
   recordTypes?: Readonly<Record<string, readonly string[]>>;
+  /** Login sessions last this long, ms (12 h by default). */
+  sessionMs?: number;
+  /** Failed password checks allowed per client address and window (10 a minute by default). */
+  loginLimit?: LimiterOptions;
+  /**
+   * Fastify's `trustProxy`: the load balancers whose `X-Forwarded-For` and `-Proto` name the
+   * client's address (rate limits) and scheme (the cookie's Secure). Off by default.
+   */
+  trustProxy?: boolean | string | string[];
 }
 
 export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInstance> {
@@ -66,8 +90,17 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
     ...(opts.logger ? { loggerInstance: opts.logger.child({ part: 'http' }) } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: opts.trustProxy ?? false,
   }) as unknown as FastifyInstance;
+  await app.register(fastifyCookie);
+
+  if (typeof opts.adminPassword !== 'string' || opts.adminPassword.length === 0) {
+    throw new RangeError('adminPassword is required');
+  }
+  if (await ensureFirstAdmin(db, opts.adminPassword)) {
+    opts.logger?.info({ username: 'admin' }, 'first cloud admin created');
+  }
+  const limiter = new LoginLimiter(db, now, opts.loginLimit);
 
   const refuse = (reply: FastifyReply, statusCode: number, code: string, reason: string) => {
     const body: CloudError = { serverTime: serverTime(now()), statusCode, code, reason };
@@ -80,9 +113,8 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
     clockWindowS,
     refuse,
     verifyHouse: houseVerifier({ db, cloudKey, now, clockWindowS, refuse }),
-    requireUser: opts.userAuth?.requireUser ?? userGuard({ adminPassword: opts.adminPassword, refuse }),
-    identifyUser: opts.userAuth?.identifyUser ?? userIdentifier({ adminPassword: opts.adminPassword }),
     ...(opts.recordTypes ? { isKnownType: knownTypes(opts.recordTypes) } : {}),
+    ...(opts.userAuth ?? userAuth({ db, now, refuse, limiter })),
   };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -122,6 +154,11 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
   // The sync API reads raw bytes whatever the content type: the signature covers them.
   await app.register(syncRoutes(ctx));
   await app.register(syncConfigRoutes(ctx));
+  await app.register(syncStatusRoutes(ctx));
+  await app.register(authRoutes(ctx, { limiter, ...(opts.sessionMs ? { sessionMs: opts.sessionMs } : {}) }));
+  await app.register(userRoutes(ctx));
+  await app.register(cityRoutes(ctx));
+  await app.register(webRoutes(ctx));
 
   return app;
 }

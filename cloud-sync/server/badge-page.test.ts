@@ -15,7 +15,7 @@ import {
 } from '../protocol/config.js';
 import { tokenDigest } from '../protocol/password-hash.js';
 import { requirePostgres, TestDatabases } from './db/test-targets.js';
-import { auth, cloudTargets, TestCloud } from './test-cloud.js';
+import { auth, cloudTargets, TestCloud } from './test-config-cloud.js';
 import type { TestEdge } from './test-edge.js';
 
 await requirePostgres();

@@ -1,13 +1,12 @@
 /**
  * Who a cloud request comes from: a house (`LINLI-HMAC`, DESIGN.md "Records and sync") or a cloud
- * user. Users: for now only the first cloud admin, user `admin` with `LINLI_CLOUD_ADMIN_PASSWORD`,
- * sent as HTTP Basic.
+ * user (DESIGN.md "Users and roles": a session token as Bearer or cookie, or HTTP Basic).
+ *
+ * Every verified house request also stamps the house's last contact (`houses.last_contact_at`),
+ * at most one write per house every {@link CONTACT_RESOLUTION_S} seconds.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { verifyRequest } from '../protocol/signing.js';
-import type { CloudContext, CloudRole, CloudUser } from './cloud-context.js';
-import { roleAtLeast } from './cloud-context.js';
+import type { CloudContext } from './cloud-context.js';
 import type { Db } from './db/db.js';
 import { nonceSeen } from './nonces.js';
 import { houseSecret } from './tenancy.js';
@@ -40,52 +39,23 @@ export function houseVerifier(opts: {
       refuse(reply, 401, auth.code, auth.reason);
       return undefined;
     }
+    await touchHouse(db, auth.house, t);
     return auth.house;
   };
 }
 
-/** The first cloud admin over HTTP Basic (user `admin`). */
-export function userGuard(opts: {
-  adminPassword: string;
-  refuse: CloudContext['refuse'];
-}): CloudContext['requireUser'] {
-  if (typeof opts.adminPassword !== 'string' || opts.adminPassword.length === 0) {
-    throw new RangeError('adminPassword is required');
-  }
-  const adminDigest = sha256(`admin:${opts.adminPassword}`);
-  return async (req: FastifyRequest, reply: FastifyReply, role: CloudRole) => {
-    const credentials = basic(req.headers.authorization);
-    if (credentials === undefined || !timingSafeEqual(sha256(credentials), adminDigest)) {
-      reply.header('www-authenticate', 'Basic realm="linli-cloud"');
-      opts.refuse(reply, 401, 'auth-admin', 'the cloud admin (user admin) is required');
-      return undefined;
-    }
-    const user: CloudUser = { username: 'admin', role: 'admin' };
-    if (!roleAtLeast(user.role, role)) {
-      opts.refuse(reply, 403, 'auth-role', `role ${role} is required`);
-      return undefined;
-    }
-    return user;
-  };
+/** Last contact is kept to this many seconds: a busy house costs one write per interval. */
+export const CONTACT_RESOLUTION_S = 5;
+
+/** Stamps the house's last contact at `nowMs`, unless the stored one is less than 5 s older. */
+export async function touchHouse(db: Db, house: string, nowMs: number): Promise<void> {
+  await db.query(
+    `UPDATE houses SET last_contact_at = $2::timestamptz
+      WHERE id = $1 AND (last_contact_at IS NULL
+         OR last_contact_at < $2::timestamptz - make_interval(secs => $3))`,
+    [house, new Date(nowMs).toISOString(), CONTACT_RESOLUTION_S],
+  );
 }
 
-/** The first cloud admin over HTTP Basic, when the request carries their credentials; never refuses. */
-export function userIdentifier(opts: { adminPassword: string }): CloudContext['identifyUser'] {
-  const adminDigest = sha256(`admin:${opts.adminPassword}`);
-  return async (req: FastifyRequest) => {
-    const credentials = basic(req.headers.authorization);
-    if (credentials === undefined || !timingSafeEqual(sha256(credentials), adminDigest)) return undefined;
-    return { username: 'admin', role: 'admin' };
-  };
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** `user:password` of a Basic authorization header. */
-function basic(header: unknown): string | undefined {
-  if (typeof header !== 'string') return undefined;
-  const m = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
-  return m?.[1] === undefined ? undefined : Buffer.from(m[1], 'base64').toString('utf8');
-}
+/** Cloud users: Bearer, the session cookie or HTTP Basic, against the database (users/user-guard.ts). */
+export { userAuth } from './users/user-guard.js';

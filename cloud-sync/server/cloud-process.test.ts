@@ -93,6 +93,13 @@ t.test('linli-cloud as a process', async (t) => {
   });
   t.equal(res.status, 200, 'a signed (empty) batch is taken');
   t.match(await res.json(), { serverTime: String, stored: 0 });
+  // the built cloud serves the city page from the checkout (tsc copies no static files)
+  const page = await fetch(`${url}/`);
+  t.equal(page.status, 200);
+  t.match(page.headers.get('content-type'), /^text\/html/);
+  t.match(page.headers.get('content-security-policy'), /script-src 'self'/);
+  t.match(await page.text(), /城市总览/);
+  t.equal((await fetch(`${url}/city/city.js`)).status, 200);
   cloud.proc.kill('SIGTERM');
   t.equal(await cloud.exited, 0, 'SIGTERM: a clean exit');
 });

@@ -18,7 +18,7 @@ import {
 import { tokenDigest, verifyPassword } from '../protocol/password-hash.js';
 import { openDb } from './db/open.js';
 import { requirePostgres, TestDatabases } from './db/test-targets.js';
-import { type Answer, auth, cloudTargets, TestCloud, type USERS } from './test-cloud.js';
+import { type Answer, auth, cloudTargets, TestCloud, type USERS } from './test-config-cloud.js';
 import type { TestEdge } from './test-edge.js';
 
 await requirePostgres();

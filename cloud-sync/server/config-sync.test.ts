@@ -19,7 +19,7 @@ import {
   SERVER_TIME_HEADER,
 } from '../protocol/config.js';
 import { requirePostgres, TestDatabases } from './db/test-targets.js';
-import { type Answer, cloudTargets, TestCloud } from './test-cloud.js';
+import { type Answer, cloudTargets, TestCloud } from './test-config-cloud.js';
 import type { TestEdge } from './test-edge.js';
 
 await requirePostgres();

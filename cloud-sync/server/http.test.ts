@@ -150,7 +150,7 @@ for (const target of targets) {
       const place = { city: 'c', district: 'd', street: 's', community: 'k', name: 'n' };
       const none = await send({ url: HOUSES_PATH, payload: JSON.stringify(place) });
       t.equal(none.status, 401);
-      t.equal(none.json.code, 'auth-admin');
+      t.equal(none.json.code, 'auth-required');
       const wrong = await send({
         url: HOUSES_PATH,
         headers: { authorization: basic(`${ADMIN}x`) },

@@ -62,6 +62,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       cloudKey: key,
       adminPassword: settings.adminPassword,
       logger: log,
+      loginLimit: { max: settings.loginMaxPerMinute, windowMs: 60_000 },
+      ...(settings.trustProxy.length > 0 ? { trustProxy: settings.trustProxy } : {}),
     });
     running.app = app;
     let url: string;

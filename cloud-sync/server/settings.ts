@@ -28,6 +28,10 @@ export interface CloudSettings {
   keyFile: string;
   adminPassword: string;
   logLevel: string;
+  /** Failed logins allowed per client address per minute. */
+  loginMaxPerMinute: number;
+  /** The load balancers trusted for X-Forwarded-For/-Proto (addresses or CIDRs); none when empty. */
+  trustProxy: string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -68,6 +72,19 @@ export function loadCloudSettings(env: NodeJS.ProcessEnv): CloudSettings {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LINLI_CLOUD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const loginText = text('LINLI_CLOUD_LOGIN_MAX_PER_MIN') ?? '10';
+  if (!/^\d{1,5}$/.test(loginText) || Number(loginText) < 1 || Number(loginText) > 10000) {
+    throw new ConfigError('LINLI_CLOUD_LOGIN_MAX_PER_MIN', 'must be a number 1–10000');
+  }
+  const trustProxy = (text('LINLI_CLOUD_TRUST_PROXY') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  for (const a of trustProxy) {
+    if (!/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(a)) {
+      throw new ConfigError('LINLI_CLOUD_TRUST_PROXY', 'must be addresses or CIDRs, comma-separated');
+    }
+  }
   return {
     port: Number(portText),
     bind: text('LINLI_CLOUD_BIND') ?? '0.0.0.0',
@@ -76,6 +93,8 @@ export function loadCloudSettings(env: NodeJS.ProcessEnv): CloudSettings {
     keyFile: resolve(text('LINLI_CLOUD_KEY_FILE') ?? './cloud.key'),
     adminPassword,
     logLevel,
+    loginMaxPerMinute: Number(loginText),
+    trustProxy,
   };
 }
 

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type {
-  AssessmentScheme,
-  CapPeriod,
-  FlagRule,
-  PointsCategory,
-  PointsItem,
-  PointsScheme,
-} from './points-types.js';
+import type { AssessmentScheme, CapPeriod, FlagRule, PointsItem, PointsScheme } from './points-types.js';
 
 export type {
   AssessmentScheme,

@@ -157,6 +157,125 @@ CREATE TABLE config_edits (
 CREATE INDEX config_edits_conflicts ON config_edits (house, decided_at) WHERE outcome = 'conflict';
 `,
   },
+  {
+    version: 4,
+    name: 'cloud users and sessions, last contact, edge reports, city view projections',
+    sql: `
+-- Cloud users (DESIGN.md "Users and roles"): scrypt hashes (protocol/password-hash.ts).
+CREATE TABLE cloud_users (
+  username text PRIMARY KEY CHECK (username ~ '^[A-Za-z0-9._-]{1,64}$'),
+  role text NOT NULL CHECK (role IN ('admin', 'staff', 'viewer')),
+  password_hash text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- Login sessions, by the SHA-256 digest of their token (never the token itself).
+CREATE TABLE cloud_sessions (
+  digest text PRIMARY KEY,
+  username text NOT NULL REFERENCES cloud_users (username),
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX cloud_sessions_expires ON cloud_sessions (expires_at);
+CREATE INDEX cloud_sessions_user ON cloud_sessions (username);
+-- Password checks in flight or failed, per client address: the login rate limit of every instance.
+CREATE TABLE login_attempts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  address text NOT NULL,
+  at timestamptz NOT NULL
+);
+CREATE INDEX login_attempts_address ON login_attempts (address, at);
+CREATE INDEX login_attempts_at ON login_attempts (at);
+
+-- The last verified request of the house (any signed route).
+ALTER TABLE houses ADD COLUMN last_contact_at timestamptz;
+-- The latest sync report of each house (protocol/status.ts); the age is as of received_at.
+CREATE TABLE house_reports (
+  house text PRIMARY KEY REFERENCES houses (id),
+  received_at timestamptz NOT NULL,
+  edge_at timestamptz NOT NULL,
+  version text NOT NULL,
+  backlog bigint NOT NULL,
+  oldest_unsynced_age_ms bigint,
+  dead_letters bigint NOT NULL,
+  clock_offset_ms bigint,
+  config_version bigint NOT NULL,
+  disk_free_bytes bigint,
+  streams jsonb NOT NULL
+);
+
+-- Projections for the city views, kept by ingest in its transaction from the records it stores
+-- (server/projections/): they count records stored from this version on.
+ALTER TABLE stream_state
+  ADD COLUMN records bigint NOT NULL DEFAULT 0,
+  ADD COLUMN max_seq bigint NOT NULL DEFAULT 0,
+  ADD COLUMN gaps integer NOT NULL DEFAULT 0;
+-- Per (day in Asia/Shanghai, house, stream): records by their ts, those of them with an unsynced
+-- clock, and records received that day (by the cloud's clock).
+CREATE TABLE records_daily (
+  day date NOT NULL,
+  house text NOT NULL,
+  stream text NOT NULL,
+  records bigint NOT NULL DEFAULT 0,
+  unsynced bigint NOT NULL DEFAULT 0,
+  received bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, house, stream)
+);
+CREATE INDEX records_daily_house ON records_daily (house, day);
+-- Per device: its latest status and its latest counters window, each by seq.
+CREATE TABLE device_state (
+  house text NOT NULL,
+  device_id text NOT NULL,
+  online boolean,
+  reason text,
+  status_seq bigint,
+  status_at timestamptz,
+  status_clock text,
+  status_received_at timestamptz,
+  counters_seq bigint,
+  counters jsonb,
+  PRIMARY KEY (house, device_id)
+);
+CREATE INDEX device_state_offline ON device_state (house) WHERE online = false;
+-- Per alarm: the raised record's facts (lowest seq), the furthest state reached (0 raised,
+-- 1 notified, 2 escalated, 3 acknowledged, 4 resolved: the edge's reducer never goes back), the
+-- highest escalation level, the first acknowledgement and resolution.
+CREATE TABLE alarm_state (
+  house text NOT NULL,
+  alarm_id text NOT NULL,
+  raised_seq bigint,
+  raised_at timestamptz,
+  kind text,
+  device_id text,
+  assigned_to text,
+  reason text,
+  state_rank smallint NOT NULL DEFAULT 0,
+  level integer NOT NULL DEFAULT 0,
+  ack_seq bigint,
+  acknowledged_at timestamptz,
+  resolved_seq bigint,
+  resolved_at timestamptz,
+  outcome text,
+  last_seq bigint NOT NULL,
+  last_at timestamptz NOT NULL,
+  PRIMARY KEY (house, alarm_id)
+);
+CREATE INDEX alarm_state_open ON alarm_state (raised_at) WHERE state_rank < 4 AND raised_seq IS NOT NULL;
+-- Per (month in Asia/Shanghai, house, resident): points earned (credits and deductions), as the
+-- edge's monthly ranking counts them.
+CREATE TABLE points_monthly (
+  month text NOT NULL CHECK (month ~ '^[0-9]{4}-[0-9]{2}$'),
+  house text NOT NULL,
+  resident_id text NOT NULL,
+  points bigint NOT NULL DEFAULT 0,
+  records integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (month, house, resident_id)
+);
+-- A party branch's members across houses, for the rankings.
+CREATE INDEX config_entities_branch ON config_entities ((data ->> 'branch')) WHERE kind = 'resident';
+`,
+  },
 ];
 
 /**
