@@ -8,28 +8,10 @@ import { signRequest } from '../protocol/signing.js';
 import { buildCloudApp, HOUSES_PATH } from './app.js';
 import { type CloudRole, type CloudUser, type CloudUserAuth, roleAtLeast } from './cloud-context.js';
 import type { Db } from './db/db.js';
-import { openDb } from './db/open.js';
-import type { TestDatabases } from './db/test-targets.js';
 import { T0, TestEdge } from './test-edge.js';
 
-export interface CloudTarget {
-  name: 'pglite' | 'postgres';
-  /** A migrated, empty database, and its URL for PostgreSQL. */
-  open(): Promise<{ db: Db; url?: string }>;
-}
-
-export function cloudTargets(databases: TestDatabases): CloudTarget[] {
-  return [
-    { name: 'pglite', open: async () => ({ db: await openDb({}) }) },
-    {
-      name: 'postgres',
-      open: async () => {
-        const url = await databases.create();
-        return { db: await openDb({ databaseUrl: url }), url };
-      },
-    },
-  ];
-}
+/** The two targets (test-cloud.ts): PGlite in memory and a fresh PostgreSQL database. */
+export { type Target as CloudTarget, targets as cloudTargets } from './test-cloud.js';
 
 export interface Answer {
   status: number;
@@ -38,11 +20,9 @@ export interface Answer {
   headers: Record<string, unknown>;
 }
 
-export const KEY = randomBytes(32);
-export const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
-export const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-export const ADMIN_AUTH = basic('admin', ADMIN);
+import { ADMIN_PASSWORD as ADMIN, ADMIN_BASIC as ADMIN_AUTH, basic, KEY } from './test-cloud.js';
+
+export { ADMIN, ADMIN_AUTH, basic, KEY };
 
 /**
  * Cloud users for the tests, over HTTP Basic: the first admin and one user of each lower role
