@@ -148,6 +148,19 @@ t.test('an edge syncs every stream once the cloud is there, and follows its cloc
     'made after',
   );
 
+  // The edge's report reached the cloud (the city's view of its backlog).
+  const report = (
+    await db.query<{ version: string; backlog: string; streams: Record<string, { lastSeq: number }> }>(
+      'SELECT version, backlog, streams FROM house_reports WHERE house = $1',
+      [house.id],
+    )
+  ).rows[0];
+  t.ok(report, 'the edge reported its state');
+  t.equal(report?.version, '0.2.0');
+  t.ok((report?.streams.service?.lastSeq ?? 0) > 0, 'with its streams');
+  const contact = (await db.query('SELECT last_contact_at FROM houses WHERE id = $1', [house.id])).rows[0];
+  t.ok(contact?.last_contact_at, 'and its last contact is known');
+
   const metrics = await (await fetch(`${edge.httpUrl}/metrics`)).text();
   t.match(metrics, /^linli_sync_backlog_records\{stream="service"\} 0$/m);
   t.match(metrics, /^linli_sync_clock_synced 1$/m);
