@@ -10,6 +10,7 @@ import { EdgeStatusClient } from './broker/edge-status-client.js';
 import { parseDeviceTopic } from './broker/topics.js';
 import { CardService } from './cards/card-service.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
+import { type ConfigSync, startConfigSync } from './config-sync/config-sync-wiring.js';
 import { SealedBox } from './crypto/sealed-box.js';
 import { readTlsFiles } from './crypto/tls-files.js';
 import { brokerDriverSink } from './devices/broker-driver-sink.js';
@@ -48,6 +49,7 @@ export interface RunningEdge {
   residents: ResidentService;
   cards: CardService;
   points: PointsService;
+  configSync: ConfigSync;
   stop(): Promise<void>;
 }
 
@@ -236,11 +238,23 @@ export async function startEdge(
     (err) => log.error({ err }, 'writing device counters failed'),
   );
   rollup.start();
+  // Config sync with the cloud (issue 5): notices, the bundle, local edits (edge/config-sync/).
+  const configSync = await startConfigSync({
+    config,
+    state,
+    keys: { box, idKey: idDigestKey(dataKey) },
+    records,
+    registry,
+    points,
+    sse,
+    log,
+  });
 
   // Listeners: a busy port fails here, before anything is announced.
   let app: TypedApp | undefined;
   const statusClient = new EdgeStatusClient(b, { house: config.houseId, version });
   const stopAll = async () => {
+    await configSync.stop();
     health.stop();
     rollup.stop();
     await stopAlarms();
@@ -280,6 +294,8 @@ export async function startEdge(
         residents,
         cards,
         points,
+        records,
+        configSync,
         publicBase: () => publicBase,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },
@@ -308,6 +324,7 @@ export async function startEdge(
       residents,
       cards,
       points,
+      configSync,
       stop: stopAll,
     };
   } catch (err) {

@@ -64,7 +64,10 @@ for (const target of targets) {
     t.teardown(() => db.close());
 
     t.test('migrations: applied once, recorded, idempotent; a newer database is refused', async (t) => {
-      t.same(await migrate(db), MIGRATIONS.map((m) => m.version));
+      t.same(
+        await migrate(db),
+        MIGRATIONS.map((m) => m.version),
+      );
       t.same(await migrate(db), []);
       t.same(await migrate(db), []);
       const rows = await db.query<{ version: number }>(
@@ -326,7 +329,11 @@ for (const target of targets) {
           await b.close();
         });
         const results = await Promise.all([migrate(a), migrate(b), migrate(a), migrate(b)]);
-        t.same(results.flat(), MIGRATIONS.map((m) => m.version), 'exactly one applied it, the others waited and found it done');
+        t.same(
+          results.flat(),
+          MIGRATIONS.map((m) => m.version),
+          'exactly one applied it, the others waited and found it done',
+        );
         t.equal(await count(a, 'schema_migrations', []), MIGRATIONS.length);
       });
 
