@@ -29,6 +29,8 @@ import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
 
 /** The cloud's code for a `since` above the house's bundle version (the cloud was reset). */
 export const SINCE_AHEAD = 'config-since-ahead';
+/** Every config answer carries the cloud's time in this header too (a 304 has no body). */
+export const SERVER_TIME_HEADER = 'x-linli-server-time';
 
 /** What the edge keeps: the bundle version, the pending edits, their outcomes. */
 export interface ConfigSyncStore {
@@ -302,7 +304,9 @@ export class ConfigClient {
       // Not JSON (a proxy's page): judged by its status below.
     }
     if (json === null || typeof json !== 'object') json = {};
-    const offset = clockOffsetFromAnswer({ serverTime: json.serverTime, sentAt, receivedAt });
+    // A 304 has no body: the cloud puts its time in a header too.
+    const serverTime = json.serverTime ?? res.headers.get(SERVER_TIME_HEADER) ?? undefined;
+    const offset = clockOffsetFromAnswer({ serverTime, sentAt, receivedAt });
     if (offset !== undefined) {
       this.#offsetMs = offset;
       this.#o.onClockOffset?.(offset);

@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid';
 import {
   CONFIG_KINDS,
   type ConfigEdit,
@@ -89,7 +90,7 @@ function cap<T>(list: T[]): void {
 }
 
 /** Records an edit as rejected (local value kept); its successor, if any, goes up on the same base. */
-export function rejectEdit(d: EdgeState, e: UnfitEdit & { base?: number }, now: string): void {
+export function rejectEdit(d: EdgeState, e: UnfitEdit, now: string): void {
   const key = entityKey(e.kind, e.id);
   const meta = d.configSync.entities[key];
   if (!meta?.pending || meta.pending.edit !== e.edit) return;
@@ -114,6 +115,8 @@ export function rejectEdit(d: EdgeState, e: UnfitEdit & { base?: number }, now: 
  * - applied: the entity's base is the new version; a waiting successor goes up next, on it;
  * - conflict: the cloud's `current` is taken (its version wins), the conflict is kept with the
  *   names of the fields that differed (none: no conflict worth showing), a successor is dropped;
+ *   but when `current` is a tombstone at version 0 the cloud never had the entity: it goes up again
+ *   as new (a cloud that lost its store must not wipe the edge);
  * - rejected: the local value stays, the edit is kept as a problem with the cloud's reason.
  */
 export function settleEdits(
@@ -134,6 +137,17 @@ export function settleEdits(
     if (r.outcome === 'applied') {
       if (Number.isSafeInteger(r.version)) meta.base = r.version as number;
       promoteNext(meta);
+      storeMeta(d, key, meta);
+    } else if (r.outcome === 'conflict' && r.current?.deleted === true && r.current.version === 0) {
+      // The cloud never had the entity (its store was reset, or the edge's base is from another
+      // cloud): nothing won over the edge. It goes up again as new, under a fresh edit id (this
+      // one is decided on the cloud); a delete of something the cloud never had is done.
+      meta.base = 0;
+      if (meta.pending.op === 'put' || meta.next?.op === 'put') {
+        meta.pending = { edit: uuidv7(), op: 'put', at: meta.pending.at, by: meta.pending.by };
+      } else delete meta.pending;
+      delete meta.next;
+      d.configSync.editSeq++;
       storeMeta(d, key, meta);
     } else if (r.outcome === 'conflict') {
       const local = readEntity(d, e.kind, e.id, keys);
