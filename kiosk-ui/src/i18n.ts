@@ -1,4 +1,5 @@
 import { enAlarms, zhAlarms } from './i18n-alarms';
+import { enConfigSync, zhConfigSync } from './i18n-config-sync';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
 import { enPoints, zhPoints } from './i18n-points';
@@ -126,6 +127,7 @@ const zh = {
   ...zhElders,
   ...zhKioskCards,
   ...zhPoints,
+  ...zhConfigSync,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -249,6 +251,7 @@ const en: Record<MessageKey, string> = {
   ...enElders,
   ...enKioskCards,
   ...enPoints,
+  ...enConfigSync,
 };
 
 export type Lang = 'zh' | 'en';
