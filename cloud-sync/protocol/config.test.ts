@@ -64,3 +64,11 @@ t.test('sensitive fields are split off; every kind is covered', async (t) => {
   t.same(Object.keys(SINGLETON_IDS).sort(), ['contacts', 'duty', 'points-scheme']);
   t.same(changedFields({ a: 1, b: [1] }, { a: 1, b: [2], c: 3 }), ['b', 'c']);
 });
+
+t.test('changed fields compare nested objects by content, not key order', async (t) => {
+  const a = { badge: { digest: 'd'.repeat(43), code: 'LL-ABC', issuedAt: '2026-01-01T00:00:00.000Z' } };
+  const b = { badge: { issuedAt: '2026-01-01T00:00:00.000Z', code: 'LL-ABC', digest: 'd'.repeat(43) } };
+  t.same(changedFields(a, b), []);
+  t.same(changedFields(a, { badge: { ...a.badge, code: 'LL-XYZ' } }), ['badge']);
+  t.same(changedFields(undefined, { name: 'x', roles: [] }), ['name', 'roles']);
+});

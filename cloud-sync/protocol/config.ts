@@ -27,6 +27,29 @@ import { Compile } from 'typebox/compile';
 export const CONFIG_PATH = '/api/v1/sync/config';
 export const CONFIG_EDITS_PATH = '/api/v1/sync/config/edits';
 
+/**
+ * Every answer of the config sync API carries the cloud's time in this header too (ISO-8601 UTC
+ * with ms), since a 304 has no body to hold `serverTime`.
+ */
+export const SERVER_TIME_HEADER = 'x-linli-server-time';
+
+/** The config sync API's own refusals (`{serverTime, statusCode, code, reason}`), beyond `auth-…`. */
+export const ConfigRefusalCode = {
+  /** 400: `since` is not an integer ≥ 0. */
+  BadSince: 'config-bad-since',
+  /** 400: `since` is above the house's version (the cloud's store was reset or the edge moved): pull from 0. */
+  SinceAhead: 'config-since-ahead',
+  /** 400: the edits body is not JSON (UTF-8). */
+  EditsNotJson: 'edits-not-json',
+  /** 400: the edits body is not `{"edits": [...]}`. */
+  EditsMalformed: 'edits-malformed',
+  /** 413: more than {@link MAX_EDITS} edits. */
+  EditsTooMany: 'edits-too-many',
+  /** 413: a body over {@link MAX_EDITS_BYTES}. */
+  EditsTooLarge: 'edits-too-large',
+} as const;
+export type ConfigRefusalCode = (typeof ConfigRefusalCode)[keyof typeof ConfigRefusalCode];
+
 /** At most this many edits per request, and this many bytes of body. */
 export const MAX_EDITS = 500;
 export const MAX_EDITS_BYTES = 1024 * 1024;
@@ -307,6 +330,12 @@ export interface ConfigEdit<K extends ConfigKind = ConfigKind> {
   id: string;
   /** The entity's version the edit was made on; 0 when the edge made the entity. */
   base: number;
+  /**
+   * Extension: the id of this edge's previous edit of the same entity, when this one was made on
+   * top of it before the cloud had answered it. The cloud then also applies this edit if that edit
+   * made the entity's current version (so offline edits in a row do not conflict with each other).
+   */
+  after?: string;
   op: 'put' | 'delete';
   /** The whole entity after the edit (`put` only). */
   data?: ConfigData[K];
@@ -394,6 +423,8 @@ export function checkEdit(e: unknown): string | undefined {
   if (typeof x.edit !== 'string' || !EDIT_ID.test(x.edit)) return 'edit is not a lower-case UUID';
   if (!isConfigKind(x.kind)) return 'unknown kind';
   if (!Number.isSafeInteger(x.base) || (x.base as number) < 0) return 'base is not an integer ≥ 0';
+  if (x.after !== undefined && (typeof x.after !== 'string' || !EDIT_ID.test(x.after) || x.after === x.edit))
+    return 'after is not the lower-case UUID of another edit';
   if (typeof x.at !== 'string' || Number.isNaN(Date.parse(x.at))) return 'at is not a time';
   if (typeof x.by !== 'string' || x.by.length === 0 || x.by.length > 64) return 'by is not 1–64 characters';
   if (x.op === 'delete')
@@ -414,10 +445,24 @@ export function splitSensitive(
   return { plain, sensitive };
 }
 
-/** Names of the fields whose values differ between two versions of an entity's data. */
+/**
+ * Names of the fields whose values differ between two versions of an entity's data. Objects
+ * compare by content whatever the order of their keys (PostgreSQL's jsonb reorders them).
+ */
 export function changedFields(a: object | undefined, b: object | undefined): string[] {
   const x = (a ?? {}) as Record<string, unknown>;
   const y = (b ?? {}) as Record<string, unknown>;
   const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
-  return [...keys].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).sort();
+  return [...keys].filter((k) => canonicalJson(x[k]) !== canonicalJson(y[k])).sort();
+}
+
+/** JSON with every object's keys sorted, so equal values give equal text. */
+export function canonicalJson(v: unknown): string | undefined {
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val !== null && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(
+          Object.entries(val as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)),
+        )
+      : val,
+  );
 }

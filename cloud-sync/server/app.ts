@@ -4,7 +4,11 @@
  * one area to a file in `routes/`, each built from the {@link CloudContext}:
  *
  * - `routes/house-routes.ts`: `POST /api/v1/houses` (cloud admin).
+ * - `routes/config-routes.ts`, `config-conflict-routes.ts`: a house's config and its conflicts,
+ *   `/api/v1/houses/{house}/config…` (cloud users; docs/config-sync.md).
  * - `routes/sync-routes.ts`: `POST /api/v1/sync/records` (`LINLI-HMAC`).
+ * - `routes/sync-config-routes.ts`: `GET /api/v1/sync/config`, `POST /api/v1/sync/config/edits`
+ *   (`LINLI-HMAC`; docs/config-sync.md).
  * - `GET /healthz` here.
  *
  * Every answer, errors included, carries `serverTime`. Nothing a request carries (secrets,
@@ -13,10 +17,12 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { serverTime } from '../protocol/signing.js';
-import { houseVerifier, userGuard } from './cloud-auth.js';
-import type { CloudContext, CloudError } from './cloud-context.js';
+import { houseVerifier, userGuard, userIdentifier } from './cloud-auth.js';
+import type { CloudContext, CloudError, CloudUserAuth } from './cloud-context.js';
 import type { Db } from './db/db.js';
+import { configRoutes } from './routes/config-routes.js';
 import { houseRoutes } from './routes/house-routes.js';
+import { syncConfigRoutes } from './routes/sync-config-routes.js';
 import { RAW_BODY_LIMIT, syncRoutes } from './routes/sync-routes.js';
 
 export type { CloudError } from './cloud-context.js';
@@ -40,6 +46,8 @@ export interface CloudAppOptions {
   clockWindowS?: number;
   /** A pino logger; silent when absent. */
   logger?: Logger;
+  /** How requests prove cloud users; the first cloud admin over HTTP Basic when absent. */
+  userAuth?: CloudUserAuth;
 }
 
 export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInstance> {
@@ -65,7 +73,8 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
     clockWindowS,
     refuse,
     verifyHouse: houseVerifier({ db, cloudKey, now, clockWindowS, refuse }),
-    requireUser: userGuard({ adminPassword: opts.adminPassword, refuse }),
+    requireUser: opts.userAuth?.requireUser ?? userGuard({ adminPassword: opts.adminPassword, refuse }),
+    identifyUser: opts.userAuth?.identifyUser ?? userIdentifier({ adminPassword: opts.adminPassword }),
   };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -100,8 +109,10 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
   });
 
   await app.register(houseRoutes(ctx));
+  await app.register(configRoutes(ctx));
   // The sync API reads raw bytes whatever the content type: the signature covers them.
   await app.register(syncRoutes(ctx));
+  await app.register(syncConfigRoutes(ctx));
 
   return app;
 }

@@ -42,7 +42,15 @@ export interface CloudContext {
    * once a 401 (not logged in) or 403 (role too low) has been sent.
    */
   requireUser(req: FastifyRequest, reply: FastifyReply, role: CloudRole): Promise<CloudUser | undefined>;
+  /**
+   * The cloud user making the request, if the request proves one; never refuses (for public pages
+   * that show more to a logged-in user).
+   */
+  identifyUser(req: FastifyRequest): Promise<CloudUser | undefined>;
 }
+
+/** How a request proves a cloud user: the two hooks of {@link CloudContext}. */
+export type CloudUserAuth = Pick<CloudContext, 'requireUser' | 'identifyUser'>;
 
 const RANK: Record<CloudRole, number> = { viewer: 0, staff: 1, admin: 2 };
 

@@ -124,6 +124,39 @@ CREATE TABLE config_entities (
 CREATE INDEX config_entities_version ON config_entities (house, version);
 `,
   },
+  {
+    version: 3,
+    name: 'config edits from the edge: outcomes, conflicts, edit stamps, badge lookup',
+    sql: `
+-- edit: the edge edit (its uuid) that made this version, null for a change made in the cloud.
+ALTER TABLE config_entities ADD COLUMN edit uuid;
+-- The public badge page finds a resident by the digest of its badge token, across houses.
+CREATE INDEX config_entities_badge ON config_entities ((data #>> '{badge,digest}'))
+  WHERE kind = 'resident' AND NOT deleted;
+-- Every edge edit the cloud has decided, once (a re-sent edit gets its first outcome). Rejected
+-- edits are not kept: they are decided again when re-sent. version: applied, the version the
+-- entity got; conflict, the cloud's version that won. A conflict also keeps the names (never the
+-- values) of the fields the lost edit had changed, and who dismissed it on the cloud's admin page.
+CREATE TABLE config_edits (
+  house text NOT NULL REFERENCES houses (id),
+  edit uuid NOT NULL,
+  kind text NOT NULL,
+  id text NOT NULL,
+  op text NOT NULL CHECK (op IN ('put', 'delete')),
+  base bigint NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('applied', 'conflict')),
+  version bigint NOT NULL,
+  at timestamptz NOT NULL,
+  by text NOT NULL,
+  decided_at timestamptz NOT NULL,
+  fields text[],
+  dismissed_at timestamptz,
+  dismissed_by text,
+  PRIMARY KEY (house, edit)
+);
+CREATE INDEX config_edits_conflicts ON config_edits (house, decided_at) WHERE outcome = 'conflict';
+`,
+  },
 ];
 
 /**
