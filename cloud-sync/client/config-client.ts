@@ -22,15 +22,15 @@ import {
   type ConfigBundle,
   type ConfigEdit,
   type ConfigEditsAnswer,
+  ConfigRefusalCode,
   MAX_EDITS,
   MAX_EDITS_BYTES,
+  SERVER_TIME_HEADER,
 } from '../protocol/config.js';
 import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
 
 /** The cloud's code for a `since` above the house's bundle version (the cloud was reset). */
-export const SINCE_AHEAD = 'config-since-ahead';
-/** Every config answer carries the cloud's time in this header too (a 304 has no body). */
-export const SERVER_TIME_HEADER = 'x-linli-server-time';
+const SINCE_AHEAD = ConfigRefusalCode.SinceAhead;
 
 /** What the edge keeps: the bundle version, the pending edits, their outcomes. */
 export interface ConfigSyncStore {
