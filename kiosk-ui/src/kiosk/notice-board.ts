@@ -48,7 +48,7 @@ export function NoticeBoard({ notices }: { notices: KioskNoticeView[] }) {
     <ul>
       ${shown.map(
         (n) => html`<li key=${n.id} class=${n.pinned ? 'pinned' : ''} data-testid="kiosk-notice">
-          <strong>${n.title}</strong>
+          ${n.pinned ? html`<span class="pin-tag">${t('ntcPinned')}</span>` : null}<strong>${n.title}</strong>
           ${n.body ? html`<p>${n.body}</p>` : null}
         </li>`,
       )}
