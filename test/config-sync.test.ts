@@ -134,6 +134,80 @@ t.test('edits on the cloud appear on the edge', async (t) => {
   t.same(await get('/api/duty'), duty);
 });
 
+t.test('the points scheme follows the cloud: a new activity is swipeable, rules change', async (t) => {
+  await cloud.put(house.id, 'activity', 'river-cleanup', {
+    name: '河道清理',
+    category: 'practice',
+    points: 4,
+  });
+  const cur = (await cloud.entity(house.id, 'points-scheme', 'scheme')) as CloudEntity;
+  await cloud.put(house.id, 'points-scheme', 'scheme', {
+    ...cur.data,
+    name: '云端方案',
+    balance: 'reset-yearly',
+  });
+  const scheme = await eventually('the new scheme on the edge', async () => {
+    const s = await get<{ name?: string; balance: string; items: { id: string; points: number }[] }>(
+      '/api/points/scheme',
+    );
+    return s.name === '云端方案' && s.items.some((i) => i.id === 'river-cleanup') ? s : undefined;
+  });
+  t.equal(scheme.balance, 'reset-yearly');
+  await api(edge.httpUrl, token, 'POST', '/api/devices', { id: 'rd-x', type: 'card-reader', transport: 'mqtt' });
+  const opened = await api(edge.httpUrl, token, 'POST', '/api/points/sessions', {
+    itemId: 'river-cleanup',
+    readers: ['rd-x'],
+  });
+  t.equal(opened.status, 201, 'a session of the cloud’s activity opens');
+  t.equal((await status()).pointsProblem, undefined);
+});
+
+t.test(
+  'roles: viewers read the sync pages, staff edit notices, admins dismiss; bad input is coded',
+  async (t) => {
+    for (const [username, role] of [
+      ['viewer2', 'viewer'],
+      ['staff2', 'staff'],
+    ] as const) {
+      t.equal(
+        (await api(edge.httpUrl, token, 'POST', '/api/users', { username, role, password: 'password-1234' }))
+          .status,
+        201,
+      );
+    }
+    const viewer = await login(edge.httpUrl, 'viewer2', 'password-1234');
+    const staff = await login(edge.httpUrl, 'staff2', 'password-1234');
+    t.equal((await api(edge.httpUrl, undefined, 'GET', '/api/config-sync')).status, 401);
+    t.equal((await api(edge.httpUrl, viewer, 'GET', '/api/config-sync')).status, 200);
+    t.equal((await api(edge.httpUrl, viewer, 'GET', '/api/config-sync/conflicts')).status, 200);
+    t.equal((await api(edge.httpUrl, viewer, 'GET', '/api/notices')).status, 200);
+    const note = { title: '测试', body: '' };
+    t.equal((await api(edge.httpUrl, viewer, 'POST', '/api/notices', note)).status, 403);
+    const made = await api<{ id: string }>(edge.httpUrl, staff, 'POST', '/api/notices', note);
+    t.equal(made.status, 201);
+    const bad = await api<{ code: string }>(edge.httpUrl, staff, 'PUT', `/api/notices/${made.body.id}`, {
+      ...note,
+      from: '2027-01-02T00:00:00.000Z',
+      until: '2027-01-01T00:00:00.000Z',
+    });
+    t.match(bad, { status: 422, body: { code: 'NOTICE_INVALID' } });
+    t.match(await api(edge.httpUrl, staff, 'POST', '/api/notices', { title: '', body: '' }), { status: 400 });
+    t.equal((await api(edge.httpUrl, staff, 'DELETE', `/api/notices/${made.body.id}`)).status, 204);
+    t.match(await api(edge.httpUrl, staff, 'DELETE', `/api/notices/${made.body.id}`), {
+      status: 404,
+      body: { code: 'NOT_FOUND' },
+    });
+    const edit = '01890000-0000-7000-8000-000000000000';
+    t.equal((await api(edge.httpUrl, staff, 'DELETE', `/api/config-sync/conflicts/${edit}`)).status, 403);
+    t.match(await api(edge.httpUrl, token, 'DELETE', `/api/config-sync/conflicts/${edit}`), {
+      status: 404,
+      body: { code: 'NOT_FOUND' },
+    });
+    t.equal((await api(edge.httpUrl, token, 'DELETE', '/api/config-sync/rejected/not-a-uuid')).status, 400);
+    await eventually('settled', async () => (await status()).pendingEdits === 0);
+  },
+);
+
 let edgeEdit = '';
 t.test('edits on the edge appear on the cloud under the edge’s edit id', async (t) => {
   const created = await api<ResidentView>(edge.httpUrl, token, 'POST', '/api/residents', {
