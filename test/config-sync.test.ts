@@ -153,7 +153,11 @@ t.test('the points scheme follows the cloud: a new activity is swipeable, rules 
     return s.name === '云端方案' && s.items.some((i) => i.id === 'river-cleanup') ? s : undefined;
   });
   t.equal(scheme.balance, 'reset-yearly');
-  await api(edge.httpUrl, token, 'POST', '/api/devices', { id: 'rd-x', type: 'card-reader', transport: 'mqtt' });
+  await api(edge.httpUrl, token, 'POST', '/api/devices', {
+    id: 'rd-x',
+    type: 'card-reader',
+    transport: 'mqtt',
+  });
   const opened = await api(edge.httpUrl, token, 'POST', '/api/points/sessions', {
     itemId: 'river-cleanup',
     readers: ['rd-x'],
