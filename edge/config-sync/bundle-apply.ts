@@ -4,6 +4,7 @@ import { type EntitySync, entityKey } from '../state/config-sync-state.js';
 import type { EdgeState } from '../state/edge-state.js';
 import { localEntities } from './entity-mapping.js';
 import type { ResidentKeys } from './resident-mapping.js';
+import { StateRows } from './state-rows.js';
 import { type ConfigChanges, noChanges, takeEntity } from './take-entity.js';
 
 /** Who the edits of first contact (and of re-enrolment after a cloud reset) are by. */
@@ -39,6 +40,7 @@ export function applyBundle(
 ): ConfigChanges {
   const cs = d.configSync;
   const changes = noChanges();
+  const rows = new StateRows(d);
   const seen = new Set<string>();
   const entities = [...bundle.entities].sort((a, b) => a.version - b.version);
   for (const e of entities) {
@@ -48,16 +50,17 @@ export function applyBundle(
     if (meta.pending && e.edit !== undefined && e.edit === meta.pending.edit) {
       meta.base = Math.max(meta.base, e.version);
       promoteNext(meta);
-      if (!meta.pending) takeEntity(d, e, keys, changes, now);
+      if (!meta.pending) takeEntity(rows, e, keys, changes, now);
       storeMeta(d, key, meta);
       continue;
     }
     if (meta.pending || meta.next) continue;
     if (e.version < meta.base) continue;
-    takeEntity(d, e, keys, changes, now);
+    takeEntity(rows, e, keys, changes, now);
     meta.base = e.version;
     storeMeta(d, key, meta);
   }
+  rows.flush();
   if (bundle.since === 0) enrolUnknown(d, seen, now);
   cs.version = bundle.version;
   cs.appliedAt = now;

@@ -19,6 +19,7 @@ import { openStateStore, type StateStore } from '../store/state-store.js';
 import { EdgeConfigStore } from './edge-config-store.js';
 import { readEntity } from './entity-mapping.js';
 import type { ResidentKeys } from './resident-mapping.js';
+import { StateRows } from './state-rows.js';
 import type { ConfigChanges } from './take-entity.js';
 import { trackEdit } from './track-edit.js';
 
@@ -119,7 +120,11 @@ t.test(
     const all = (Object.keys(DATA) as ConfigKind[]).map((k, i) => entity(k, i + 1));
     await f.store.apply(bundle(10, 0, all));
     for (const kind of Object.keys(DATA) as ConfigKind[]) {
-      t.same(readEntity(f.state.data, kind, IDS[kind], f.keys), DATA[kind], `${kind} round trip`);
+      t.same(
+        readEntity(new StateRows(f.state.data), kind, IDS[kind], f.keys),
+        DATA[kind],
+        `${kind} round trip`,
+      );
     }
     const r = f.state.data.residents[0];
     t.equal(

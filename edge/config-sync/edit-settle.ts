@@ -14,6 +14,7 @@ import type { EdgeState } from '../state/edge-state.js';
 import { promoteNext, storeMeta } from './bundle-apply.js';
 import { readEntity } from './entity-mapping.js';
 import type { ResidentKeys } from './resident-mapping.js';
+import { StateRows } from './state-rows.js';
 import { type ConfigChanges, entityProblem, noChanges, takeEntity } from './take-entity.js';
 
 /** Conflicts and rejected edits kept for the admin page; the oldest go beyond this. */
@@ -61,10 +62,11 @@ export function collectPending(
   );
   const edits: ConfigEdit[] = [];
   const unfit: UnfitEdit[] = [];
+  const rows = new StateRows(s);
   for (const { kind, id, meta } of all) {
     if (edits.length >= max) break;
     const p = meta.pending;
-    const data = p.op === 'put' ? readEntity(s, kind, id, keys) : undefined;
+    const data = p.op === 'put' ? readEntity(rows, kind, id, keys) : undefined;
     const problem = data !== undefined ? checkEntity(kind, id, data) : checkEntityId(kind, id);
     if (problem) {
       unfit.push({ edit: p.edit, kind, id, reason: `the edge's data does not fit: ${problem}` });
@@ -127,6 +129,7 @@ export function settleEdits(
   now: string,
 ): ConfigChanges {
   const changes = noChanges();
+  const rows = new StateRows(d);
   const byEdit = new Map(sent.map((e) => [e.edit, e]));
   for (const r of answer.results) {
     const e = byEdit.get(r.edit);
@@ -150,12 +153,12 @@ export function settleEdits(
       d.configSync.editSeq++;
       storeMeta(d, key, meta);
     } else if (r.outcome === 'conflict') {
-      const local = readEntity(d, e.kind, e.id, keys);
+      const local = readEntity(rows, e.kind, e.id, keys);
       const cur = r.current;
       let fields: string[];
       let cloudVersion = r.version ?? meta.base;
       if (cur && cur.kind === e.kind && cur.id === e.id && entityProblem(cur) === undefined) {
-        takeEntity(d, cur, keys, changes, now);
+        takeEntity(rows, cur, keys, changes, now);
         meta.base = cur.version;
         cloudVersion = r.version ?? cur.version;
         fields = changedFields(local, cur.deleted ? undefined : cur.data);
@@ -189,5 +192,6 @@ export function settleEdits(
       );
     }
   }
+  rows.flush();
   return changes;
 }

@@ -7,12 +7,17 @@ import {
 } from '../../cloud-sync/protocol/config.js';
 import type { EdgeState, PointsCatalogueRow } from '../state/edge-state.js';
 import { type ResidentKeys, residentData, residentRow } from './resident-mapping.js';
+import { isListKind, type ListKind, type RowTypes, type StateRows } from './state-rows.js';
 
 /**
  * The edge's rows as the protocol's entities and back, for every kind (protocol/config.ts):
  * resident (id), card (uid), user (username), device (id), activity (points item id), goods
- * (goods id), and the singletons points-scheme, duty and contacts. Local-only fields (`createdAt`,
- * sessions, the sealed badge token) stay on the edge.
+ * (goods id), notice (id), and the singletons points-scheme, duty and contacts. Local-only fields
+ * (`createdAt`, sessions, the sealed badge token) stay on the edge. Rows are read and written
+ * through {@link StateRows} (indexed; flushed by the caller).
+ *
+ * (`as unknown as Data` below: the protocol's mapped literal unions type as `never`; its runtime
+ * checks are right, and every entity is checked before it is written or sent.)
  */
 
 type Data = ConfigData[ConfigKind];
@@ -54,44 +59,49 @@ function contactOut(c: { name: string; phone: string } | undefined) {
   return c ? { name: c.name.trim() || c.phone, phone: c.phone } : undefined;
 }
 
-/** The entity's data as the edge holds it, or undefined when the edge has no such entity. */
-export function readEntity(s: EdgeState, kind: ConfigKind, id: string, keys: ResidentKeys): Data | undefined {
+/** A list row as the protocol's data (its key and the edge's own fields left out). */
+function listData(kind: ListKind, row: RowTypes[ListKind], keys: ResidentKeys): Data {
   switch (kind) {
-    case 'resident': {
-      const r = s.residents.find((x) => x.id === id);
-      return r ? residentData(r, keys) : undefined;
-    }
+    case 'resident':
+      return residentData(row as RowTypes['resident'], keys);
     case 'card': {
-      const c = s.cards.find((x) => x.uid === id);
-      if (!c) return undefined;
-      const { uid: _uid, ...data } = c;
+      const { uid: _uid, ...data } = row as RowTypes['card'];
       return data;
     }
     case 'user': {
-      const u = s.users.find((x) => x.username === id);
-      if (!u) return undefined;
+      const u = row as RowTypes['user'];
       return { role: u.role, passwordHash: u.passwordHash, ...(u.disabled ? { disabled: true } : {}) };
     }
     case 'device': {
-      const d = s.devices.find((x) => x.id === id);
-      if (!d) return undefined;
-      const { id: _id, createdAt: _c, ...data } = d;
+      const { id: _id, createdAt: _c, ...data } = row as RowTypes['device'];
       return data as unknown as Data;
     }
-    case 'activity': {
-      const i = s.pointsCatalogue?.items.find((x) => x.id === id);
-      if (!i) return undefined;
-      const { id: _id, ...data } = i;
-      return data as unknown as Data;
-    }
+    case 'activity':
     case 'goods': {
-      const g = s.pointsCatalogue?.goods.find((x) => x.id === id);
-      if (!g) return undefined;
-      const { id: _id, ...data } = g;
+      const { id: _id, ...data } = row as RowTypes['activity'] | RowTypes['goods'];
+      return data as unknown as Data;
+    }
+    case 'notice': {
+      const { id: _id, createdAt: _c, updatedAt: _u, ...data } = row as RowTypes['notice'];
       return data;
     }
+  }
+}
+
+/** The entity's data as the edge holds it, or undefined when the edge has no such entity. */
+export function readEntity(
+  rows: StateRows,
+  kind: ConfigKind,
+  id: string,
+  keys: ResidentKeys,
+): Data | undefined {
+  if (isListKind(kind)) {
+    const row = rows.get(kind, id);
+    return row ? listData(kind, row, keys) : undefined;
+  }
+  const s = rows.s;
+  switch (kind) {
     case 'points-scheme':
-      // (`as unknown`: the protocol's mapped literal unions type as never; the checks are right.)
       return id === SINGLETON_IDS['points-scheme'] && s.pointsCatalogue?.rules
         ? (structuredClone(s.pointsCatalogue.rules) as unknown as Data)
         : undefined;
@@ -105,13 +115,8 @@ export function readEntity(s: EdgeState, kind: ConfigKind, id: string, keys: Res
       const police = contactOut(s.contacts.police);
       return { ...(community ? { community } : {}), ...(police ? { police } : {}) } satisfies ContactsData;
     }
-    case 'notice': {
-      const n = s.notices.find((x) => x.id === id);
-      if (!n) return undefined;
-      const { id: _id, createdAt: _c, updatedAt: _u, ...data } = n;
-      return data;
-    }
   }
+  return undefined;
 }
 
 function catalogue(d: EdgeState): PointsCatalogueRow {
@@ -119,40 +124,29 @@ function catalogue(d: EdgeState): PointsCatalogueRow {
   return d.pointsCatalogue;
 }
 
-function upsert<T>(list: T[], match: (x: T) => boolean, row: T): T | undefined {
-  const i = list.findIndex(match);
-  const prev = i >= 0 ? list[i] : undefined;
-  if (i >= 0) list[i] = row;
-  else list.push(row);
-  return prev;
-}
-
 /** Puts the cloud's data for an entity into a draft of the state (`at`: the entity's time). */
 export function writeEntity(
-  d: EdgeState,
+  rows: StateRows,
   kind: ConfigKind,
   id: string,
   data: Data,
   at: string,
   keys: ResidentKeys,
 ): void {
+  const d = rows.s;
   switch (kind) {
     case 'resident': {
-      const prev = d.residents.find((x) => x.id === id);
-      upsert(
-        d.residents,
-        (x) => x.id === id,
-        residentRow(id, data as ConfigData['resident'], prev, at, keys),
-      );
+      const prev = rows.get('resident', id);
+      rows.put('resident', id, residentRow(id, data as ConfigData['resident'], prev, at, keys));
       return;
     }
     case 'card':
-      upsert(d.cards, (x) => x.uid === id, { uid: id, ...(data as ConfigData['card']) });
+      rows.put('card', id, { uid: id, ...(data as ConfigData['card']) });
       return;
     case 'user': {
       const u = data as ConfigData['user'];
-      const prev = d.users.find((x) => x.username === id);
-      upsert(d.users, (x) => x.username === id, {
+      const prev = rows.get('user', id);
+      rows.put('user', id, {
         username: id,
         role: u.role,
         passwordHash: u.passwordHash,
@@ -164,22 +158,21 @@ export function writeEntity(
       return;
     }
     case 'device': {
-      const prev = d.devices.find((x) => x.id === id);
-      upsert(d.devices, (x) => x.id === id, {
+      const prev = rows.get('device', id);
+      rows.put('device', id, {
         id,
-        ...(data as unknown as Omit<EdgeState['devices'][number], 'id' | 'createdAt'>),
+        ...(data as unknown as Omit<RowTypes['device'], 'id' | 'createdAt'>),
         createdAt: prev?.createdAt ?? at,
-      } as EdgeState['devices'][number]);
+      });
       return;
     }
     case 'activity':
-      upsert(catalogue(d).items, (x) => x.id === id, {
-        id,
-        ...(data as unknown as Omit<PointsCatalogueRow['items'][number], 'id'>),
-      });
+      catalogue(d);
+      rows.put('activity', id, { id, ...(data as unknown as Omit<RowTypes['activity'], 'id'>) });
       return;
     case 'goods':
-      upsert(catalogue(d).goods, (x) => x.id === id, { id, ...(data as ConfigData['goods']) });
+      catalogue(d);
+      rows.put('goods', id, { id, ...(data as ConfigData['goods']) });
       return;
     case 'points-scheme':
       catalogue(d).rules = structuredClone(data as unknown as NonNullable<PointsCatalogueRow['rules']>);
@@ -191,8 +184,8 @@ export function writeEntity(
       d.contacts = structuredClone(data as ConfigData['contacts']);
       return;
     case 'notice': {
-      const prev = d.notices.find((x) => x.id === id);
-      upsert(d.notices, (x) => x.id === id, {
+      const prev = rows.get('notice', id);
+      rows.put('notice', id, {
         id,
         ...(data as ConfigData['notice']),
         createdAt: prev?.createdAt ?? at,
@@ -204,43 +197,14 @@ export function writeEntity(
 }
 
 /** Removes an entity the cloud deleted; false when the edge did not have it. */
-export function removeEntity(d: EdgeState, kind: ConfigKind, id: string): boolean {
-  const drop = <T>(list: T[], match: (x: T) => boolean): T[] | undefined =>
-    list.some(match) ? list.filter((x) => !match(x)) : undefined;
+export function removeEntity(rows: StateRows, kind: ConfigKind, id: string): boolean {
+  const d = rows.s;
+  if (isListKind(kind)) {
+    const gone = rows.remove(kind, id);
+    if (gone && kind === 'user') endSessions(d, id);
+    return gone;
+  }
   switch (kind) {
-    case 'resident': {
-      const next = drop(d.residents, (x) => x.id === id);
-      if (next) d.residents = next;
-      return next !== undefined;
-    }
-    case 'card': {
-      const next = drop(d.cards, (x) => x.uid === id);
-      if (next) d.cards = next;
-      return next !== undefined;
-    }
-    case 'user': {
-      const next = drop(d.users, (x) => x.username === id);
-      if (next) {
-        d.users = next;
-        endSessions(d, id);
-      }
-      return next !== undefined;
-    }
-    case 'device': {
-      const next = drop(d.devices, (x) => x.id === id);
-      if (next) d.devices = next;
-      return next !== undefined;
-    }
-    case 'activity': {
-      const next = d.pointsCatalogue && drop(d.pointsCatalogue.items, (x) => x.id === id);
-      if (next && d.pointsCatalogue) d.pointsCatalogue.items = next;
-      return next !== undefined;
-    }
-    case 'goods': {
-      const next = d.pointsCatalogue && drop(d.pointsCatalogue.goods, (x) => x.id === id);
-      if (next && d.pointsCatalogue) d.pointsCatalogue.goods = next;
-      return next !== undefined;
-    }
     case 'points-scheme': {
       const had = d.pointsCatalogue?.rules !== undefined;
       if (d.pointsCatalogue) delete d.pointsCatalogue.rules;
@@ -256,12 +220,8 @@ export function removeEntity(d: EdgeState, kind: ConfigKind, id: string): boolea
       d.contacts = {};
       return had;
     }
-    case 'notice': {
-      const next = drop(d.notices, (x) => x.id === id);
-      if (next) d.notices = next;
-      return next !== undefined;
-    }
   }
+  return false;
 }
 
 function endSessions(d: EdgeState, username: string): void {

@@ -6,9 +6,10 @@ import {
   checkEntityId,
   isConfigKind,
 } from '../../cloud-sync/protocol/config.js';
-import type { DeviceRow, EdgeState } from '../state/edge-state.js';
+import type { DeviceRow } from '../state/edge-state.js';
 import { removeEntity, writeEntity } from './entity-mapping.js';
 import type { ResidentKeys } from './resident-mapping.js';
+import type { StateRows } from './state-rows.js';
 
 /** What a bundle or an edit's outcome changed, for the services that keep derived state. */
 export interface ConfigChanges {
@@ -42,28 +43,28 @@ export function entityProblem(e: ConfigEntity): string | undefined {
 }
 
 /**
- * Puts the cloud's version of an entity (or its deletion) into a draft of the state and notes what
- * changed. The entity must have passed {@link entityProblem}.
+ * Puts the cloud's version of an entity (or its deletion) into a draft of the state (through its
+ * rows: the caller flushes them) and notes what changed. The entity must have passed {@link entityProblem}.
  */
 export function takeEntity(
-  d: EdgeState,
+  rows: StateRows,
   e: ConfigEntity,
   keys: ResidentKeys,
   changes: ConfigChanges,
   now: string,
 ): void {
-  const before = e.kind === 'device' ? d.devices.find((x) => x.id === e.id) : undefined;
+  const before = e.kind === 'device' ? rows.get('device', e.id) : undefined;
   const at = typeof e.updatedAt === 'string' && !Number.isNaN(Date.parse(e.updatedAt)) ? e.updatedAt : now;
   if (e.deleted === true) {
-    if (!removeEntity(d, e.kind, e.id)) return;
+    if (!removeEntity(rows, e.kind, e.id)) return;
   } else {
-    writeEntity(d, e.kind, e.id, e.data as ConfigData[ConfigKind], at, keys);
+    writeEntity(rows, e.kind, e.id, e.data as ConfigData[ConfigKind], at, keys);
   }
   changes.taken[e.kind] = (changes.taken[e.kind] ?? 0) + 1;
   if (e.kind === 'activity' || e.kind === 'goods' || e.kind === 'points-scheme') changes.points = true;
   if (e.kind === 'notice') changes.notices = true;
   if (e.kind === 'device') {
-    const after = d.devices.find((x) => x.id === e.id);
+    const after = rows.get('device', e.id);
     if (!sameDevice(before, after)) {
       changes.devices.push({
         ...(before ? { before: structuredClone(before) } : {}),
