@@ -54,6 +54,9 @@ t.test('edits: put carries whole data, delete none', async (t) => {
   t.match(checkEdit({ ...base, op: 'put', base: -1, data: resident }), /base/);
   t.match(checkEdit({ ...base, op: 'put', edit: 'x', data: resident }), /UUID/);
   t.match(checkEdit(null), /object/);
+  t.equal(checkEdit({ ...base, op: 'delete', after: v7() }), undefined, 'after names the previous edit');
+  t.match(checkEdit({ ...base, op: 'delete', after: 'x' }), /after/);
+  t.match(checkEdit({ ...base, op: 'delete', after: base.edit }), /another edit/);
 });
 
 t.test('sensitive fields are split off; every kind is covered', async (t) => {

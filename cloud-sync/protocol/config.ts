@@ -13,7 +13,8 @@
  * - Uplink: an edit made on the edge is a `registry` record (the audit trail, with `base`, never a
  *   name or a phone) and a {@link ConfigEdit} with the values, posted (signed) to
  *   `POST /api/v1/sync/config/edits`. The cloud applies an edit made on version `base` only if the
- *   entity is still at `base` (0: the entity does not exist in the cloud); otherwise the cloud's
+ *   entity is still at `base` (0: the entity does not exist in the cloud, or only as a tombstone;
+ *   or, with `after`, if the edge's previous edit made its current version); otherwise the cloud's
  *   version wins and the edit is recorded as a conflict, answered with the cloud's `current` entity
  *   so the edge can take it at once. An edit is idempotent by its `edit` id: sent again, it gets
  *   its first outcome again.

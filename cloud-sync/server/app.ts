@@ -9,6 +9,7 @@
  * - `routes/sync-routes.ts`: `POST /api/v1/sync/records` (`LINLI-HMAC`).
  * - `routes/sync-config-routes.ts`: `GET /api/v1/sync/config`, `POST /api/v1/sync/config/edits`
  *   (`LINLI-HMAC`; docs/config-sync.md).
+ * - `routes/public-routes.ts`: `GET /p/badge/{token}` (public; more for staff).
  * - `GET /healthz` here.
  *
  * Every answer, errors included, carries `serverTime`. Nothing a request carries (secrets,
@@ -22,6 +23,7 @@ import type { CloudContext, CloudError, CloudUserAuth } from './cloud-context.js
 import type { Db } from './db/db.js';
 import { configRoutes } from './routes/config-routes.js';
 import { houseRoutes } from './routes/house-routes.js';
+import { publicRoutes } from './routes/public-routes.js';
 import { syncConfigRoutes } from './routes/sync-config-routes.js';
 import { RAW_BODY_LIMIT, syncRoutes } from './routes/sync-routes.js';
 
@@ -110,6 +112,7 @@ export async function buildCloudApp(opts: CloudAppOptions): Promise<FastifyInsta
 
   await app.register(houseRoutes(ctx));
   await app.register(configRoutes(ctx));
+  await app.register(publicRoutes(ctx));
   // The sync API reads raw bytes whatever the content type: the signature covers them.
   await app.register(syncRoutes(ctx));
   await app.register(syncConfigRoutes(ctx));

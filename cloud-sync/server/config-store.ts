@@ -219,6 +219,24 @@ export async function countEntities(db: Queryable, house: string): Promise<Recor
   return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
 }
 
+/**
+ * The live resident whose active badge has this token digest, in any house (the expression index
+ * of migration 3); the latest if two ever shared one.
+ */
+export async function findByBadge(
+  db: Queryable,
+  cloudKey: Buffer,
+  digest: string,
+): Promise<{ house: string; resident: StoredEntity } | undefined> {
+  const [row] = await db.query<Row & { house: string }>(
+    `SELECT e.house, ${COLUMNS} FROM config_entities e
+      WHERE e.kind = 'resident' AND NOT e.deleted AND (e.data #>> '{badge,digest}') = $1
+      ORDER BY e.updated_at DESC LIMIT 1`,
+    [digest],
+  );
+  return row ? { house: row.house, resident: fromRow(cloudKey, row.house, row) } : undefined;
+}
+
 /** The entity as the downlink carries it. */
 export function toConfigEntity(e: StoredEntity): ConfigEntity {
   return {

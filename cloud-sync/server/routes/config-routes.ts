@@ -12,7 +12,7 @@
  * - `POST   /api/v1/houses/{house}/config/batch` `{changes: [...]}` → all or nothing, one version
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import { CONFIG_KINDS, type ConfigKind, isConfigKind } from '../../protocol/config.js';
 import { serverTime } from '../../protocol/signing.js';
 import type { CloudContext, CloudRole, CloudUser } from '../cloud-context.js';
@@ -20,6 +20,8 @@ import { type AdminChange, type ChangeResult, ConfigAdminError, changeConfig } f
 import { configVersion, countEntities, houseExists, listEntities, loadEntities } from '../config-store.js';
 import { adminView } from '../config-views.js';
 import { configConflictRoutes } from './config-conflict-routes.js';
+import { Base, BatchBody, MAX_BATCH_BODY, PutBody } from './config-schemas.js';
+import { PRECONDITION_REASONS, precondition } from './precondition.js';
 
 export const CONFIG_ADMIN_PREFIX = '/api/v1/houses/:house/config';
 
@@ -27,46 +29,6 @@ export const CONFIG_ADMIN_PREFIX = '/api/v1/houses/:house/config';
 export const STAFF_KINDS: readonly ConfigKind[] = ['resident', 'card', 'duty', 'notice', 'contacts'];
 export const editRole = (kind: ConfigKind): CloudRole => (STAFF_KINDS.includes(kind) ? 'staff' : 'admin');
 
-/** At most this many changes in a batch, and this many bytes of body. */
-export const MAX_BATCH_CHANGES = 5000;
-export const MAX_BATCH_BODY = 8 * 1024 * 1024;
-
-const Data = Type.Record(Type.String(), Type.Unknown());
-const Base = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Unset = Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 });
-const PutBody = Type.Object(
-  {
-    data: Data,
-    base: Type.Optional(Base),
-    password: Type.Optional(Type.String({ maxLength: 256 })),
-    unset: Type.Optional(Unset),
-    rotateSecret: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-const BatchBody = Type.Object(
-  {
-    changes: Type.Array(
-      Type.Object(
-        {
-          kind: Type.Union(CONFIG_KINDS.map((k) => Type.Literal(k))),
-          id: Type.String({ maxLength: 64 }),
-          op: Type.Optional(Type.Union([Type.Literal('put'), Type.Literal('delete')])),
-          data: Type.Optional(Data),
-          base: Type.Optional(Base),
-          password: Type.Optional(Type.String({ maxLength: 256 })),
-          unset: Type.Optional(Unset),
-          rotateSecret: Type.Optional(Type.Boolean()),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: MAX_BATCH_CHANGES },
-    ),
-  },
-  { additionalProperties: false },
-);
-type PutBody = Static<typeof PutBody>;
-type BatchBody = Static<typeof BatchBody>;
 interface HouseParams {
   house: string;
 }
@@ -215,7 +177,12 @@ export function configRoutes(ctx: CloudContext): FastifyPluginAsync {
         if (!user) return reply;
         const base = precondition(req, req.body.base);
         if (typeof base === 'string')
-          return ctx.refuse(reply, base === 'missing' ? 428 : 400, `config-${base}`, PRE[base]);
+          return ctx.refuse(
+            reply,
+            base === 'missing' ? 428 : 400,
+            `config-${base}`,
+            PRECONDITION_REASONS[base],
+          );
         const { data, password, unset, rotateSecret } = req.body;
         const change: AdminChange = {
           kind,
@@ -250,7 +217,12 @@ export function configRoutes(ctx: CloudContext): FastifyPluginAsync {
         if (!user) return reply;
         const base = precondition(req, req.query.base);
         if (typeof base === 'string')
-          return ctx.refuse(reply, base === 'missing' ? 428 : 400, `config-${base}`, PRE[base]);
+          return ctx.refuse(
+            reply,
+            base === 'missing' ? 428 : 400,
+            `config-${base}`,
+            PRECONDITION_REASONS[base],
+          );
         try {
           const change: AdminChange = { kind, id: req.params.id, op: 'delete', base };
           const r = await changeConfig(
@@ -299,33 +271,4 @@ export function configRoutes(ctx: CloudContext): FastifyPluginAsync {
       });
     };
   };
-}
-
-const PRE = {
-  missing: 'send If-Match: "<version>" (or base; If-None-Match: * to create)',
-  'precondition-invalid': 'If-Match is one version, "<n>", and agrees with base',
-} as const;
-
-/**
- * The version a change is made on: `If-Match: "<n>"` (weak or bare accepted), `If-None-Match: *`
- * (0: create only) or `base`; when given twice, they must agree.
- */
-function precondition(
-  req: FastifyRequest,
-  base: number | undefined,
-): number | 'missing' | 'precondition-invalid' {
-  const m = req.headers['if-match'];
-  const nm = req.headers['if-none-match'];
-  let header: number | undefined;
-  if (typeof m === 'string') {
-    const x = /^\s*(?:W\/)?"?(0|[1-9][0-9]{0,15})"?\s*$/.exec(m);
-    if (!x) return 'precondition-invalid';
-    header = Number(x[1]);
-  } else if (typeof nm === 'string') {
-    if (nm.trim() !== '*') return 'precondition-invalid';
-    header = 0;
-  }
-  if (header !== undefined && base !== undefined && header !== base) return 'precondition-invalid';
-  const v = header ?? base;
-  return v === undefined ? 'missing' : v;
 }
