@@ -5,7 +5,7 @@
  * cloud's outcomes settled (applied, conflict with the cloud's winner taken, rejected).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -442,3 +442,50 @@ t.test('first contact enrols what the edge made alone, the points file included,
     'the file’s scheme is the catalogue now',
   );
 });
+
+t.test(
+  'a state file of schema 3 (before the config sync) opens at 4 and enrols its rows at first contact',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'linli-config-v3-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'state.json');
+    const v3 = {
+      users: [
+        { username: 'admin', role: 'admin', passwordHash: 'scrypt$1$8$1$c2FsdA==$aGFzaA==', createdAt: AT },
+      ],
+      sessions: [],
+      devices: [],
+      duty: [{ name: '夜班', level: 0 }],
+      webhooks: [],
+      residents: [
+        { id: 'r-old', name: '老住户', roles: [], emergencyContacts: [], createdAt: AT, updatedAt: AT },
+      ],
+      contacts: {},
+      cards: [],
+    };
+    await writeFile(file, JSON.stringify({ schemaVersion: 3, data: v3 }));
+    const state = await openStateStore<EdgeState>(file, emptyEdgeState(), {
+      migrations: EDGE_STATE_MIGRATIONS,
+    });
+    t.equal(state.schemaVersion, 4);
+    t.same(state.data.notices, []);
+    t.match(state.data.configSync, {
+      version: 0,
+      enrolled: false,
+      entities: {},
+      conflicts: [],
+      rejected: [],
+    });
+    const key = randomBytes(32);
+    const store = new EdgeConfigStore(state, { box: new SealedBox(key), idKey: idDigestKey(key) });
+    t.same(await store.enrol(), { resident: 1, user: 1, duty: 1 });
+    t.same(
+      (await store.pendingEdits(10)).map((e) => [e.kind, e.id, e.base, e.by]),
+      [
+        ['resident', 'r-old', 0, 'linli-edge'],
+        ['user', 'admin', 0, 'linli-edge'],
+        ['duty', 'roster', 0, 'linli-edge'],
+      ],
+    );
+  },
+);
