@@ -25,112 +25,34 @@ import {
   ConfigRefusalCode,
   MAX_EDITS,
   MAX_EDITS_BYTES,
-  SERVER_TIME_HEADER,
 } from '../protocol/config.js';
-import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
+import {
+  type ConfigClientOptions,
+  type ConfigClientStatus,
+  ConfigRequestError,
+  type ConfigRoundResult,
+  type ConfigSyncError,
+} from './config-client-types.js';
+import { NoAnswerError, type SignedAnswer, SignedRequester } from './signed-requester.js';
+
+export type {
+  ConfigClientOptions,
+  ConfigClientStatus,
+  ConfigRoundResult,
+  ConfigSyncError,
+  ConfigSyncStore,
+} from './config-client-types.js';
+export { ConfigRequestError } from './config-client-types.js';
 
 /** The cloud's code for a `since` above the house's bundle version (the cloud was reset). */
 const SINCE_AHEAD = ConfigRefusalCode.SinceAhead;
 
-/** What the edge keeps: the bundle version, the pending edits, their outcomes. */
-export interface ConfigSyncStore {
-  /** The bundle version the edge holds (0: none yet): the next pull's `since`. */
-  version(): number;
-  /**
-   * Up to `max` pending edits with their data as it stands now, in the order to send. The store
-   * notes (durably, before it resolves) that they may have reached the cloud: a later local edit
-   * of the same entity then waits for their outcome instead of replacing them.
-   */
-  pendingEdits(max: number): Promise<ConfigEdit[]>;
-  /** The cloud's answer to edits sent: each one applied, in conflict or rejected. */
-  settle(sent: readonly ConfigEdit[], answer: ConfigEditsAnswer): Promise<void>;
-  /** Applies a bundle in one write, its version included. `bundle.since === 0`: the whole config. */
-  apply(bundle: ConfigBundle): Promise<void>;
-  /** Edits waiting for an outcome, and conflicts not yet dismissed. */
-  counts(): { pendingEdits: number; openConflicts: number };
-}
-
-export interface ConfigClientOptions {
-  cloudUrl: string;
-  house: string;
-  /** The house secret as issued (used as UTF-8 text). */
-  secret: string;
-  store: ConfigSyncStore;
-  /** The edge's wall clock, ms. */
-  now?: () => number;
-  /** ≤ MAX_EDITS by protocol. */
-  maxEdits?: number;
-  /** Backoff after a failed round: first ceiling, cap (ms). */
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  /** Pause between good rounds (ms); {@link ConfigClient.kick} cuts it short. */
-  idleMs?: number;
-  /** A request taking longer is aborted (ms). */
-  requestTimeoutMs?: number;
-  fetch?: typeof fetch;
-  random?: () => number;
-  /** Told each backoff the loop chooses (metrics, tests). */
-  onBackoff?: (delayMs: number, failures: number, ceilingMs: number) => void;
-  /** Told the clock offset whenever an answer teaches one (the records sync may share it). */
-  onClockOffset?: (offsetMs: number) => void;
-}
-
-export interface ConfigSyncError {
-  /** A cloud code (`auth-clock-skew`, `config-invalid`…), `http-<status>`, `network` or `bad-answer`. */
-  code: string;
-  status?: number;
-  message: string;
-  at: string;
-}
-
-export interface ConfigClientStatus {
-  version: number;
-  /** Last time a pull was answered (200 or 304). */
-  lastPullAt: string | null;
-  /** Last time edits were answered. */
-  lastPushAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: ConfigSyncError | null;
-  pendingEdits: number;
-  openConflicts: number;
-  clockOffsetMs: number | null;
-  running: boolean;
-  consecutiveFailures: number;
-}
-
-export interface ConfigRoundResult {
-  editsSent: number;
-  applied: number;
-  conflicts: number;
-  rejected: number;
-  /** Entities in the bundle pulled (0 on 304). */
-  pulled: number;
-  /** Whether the bundle was pulled from 0 after `config-since-ahead`. */
-  repulled: boolean;
-  requests: number;
-}
-
-/** An answer other than the expected one, or no answer. */
-export class ConfigRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'ConfigRequestError';
-  }
-}
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
+type Answer = SignedAnswer;
 
 export class ConfigClient {
   readonly #o: Required<Omit<ConfigClientOptions, 'onBackoff' | 'onClockOffset' | 'fetch'>> &
     Pick<ConfigClientOptions, 'onBackoff' | 'onClockOffset'> & { fetch: typeof fetch };
-  #offsetMs: number | null = null;
+  readonly #http: SignedRequester;
   #lastPullAt: string | null = null;
   #lastPushAt: string | null = null;
   #lastSuccessAt: string | null = null;
@@ -156,10 +78,19 @@ export class ConfigClient {
       fetch: opts.fetch ?? fetch,
       cloudUrl: opts.cloudUrl.replace(/\/+$/, ''),
     };
+    this.#http = new SignedRequester({
+      cloudUrl: this.#o.cloudUrl,
+      house: this.#o.house,
+      secret: this.#o.secret,
+      now: this.#o.now,
+      fetch: this.#o.fetch,
+      requestTimeoutMs: this.#o.requestTimeoutMs,
+      ...(opts.onClockOffset ? { onClockOffset: opts.onClockOffset } : {}),
+    });
   }
 
   get clockOffsetMs(): number | null {
-    return this.#offsetMs;
+    return this.#http.offsetMs;
   }
 
   /** One round (uplink, then downlink); rounds never overlap. Throws the round's failure. */
@@ -259,59 +190,13 @@ export class ConfigClient {
     }
   }
 
-  /** A signed request; 401 clock skew is retried at once, once, with the offset just learned. */
   async #request(method: 'GET' | 'POST', pathAndQuery: string, body: string): Promise<Answer> {
-    for (let attempt = 0; ; attempt++) {
-      const answer = await this.#requestOnce(method, pathAndQuery, body);
-      if (attempt === 0 && answer.status === 401 && answer.json.code === 'auth-clock-skew') continue;
-      return answer;
-    }
-  }
-
-  async #requestOnce(method: 'GET' | 'POST', pathAndQuery: string, body: string): Promise<Answer> {
-    const sentAt = this.#o.now();
-    const authorization = signRequest({
-      house: this.#o.house,
-      secret: this.#o.secret,
-      method,
-      pathAndQuery,
-      body,
-      now: sentAt,
-      offsetMs: this.#offsetMs ?? 0,
-    });
-    let res: Response;
-    let text: string;
     try {
-      res = await this.#o.fetch(`${this.#o.cloudUrl}${pathAndQuery}`, {
-        method,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(method === 'POST' ? { body } : {}),
-        signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
-      });
-      text = await res.text();
+      return await this.#http.request(method, pathAndQuery, body, this.#stop.signal);
     } catch (err) {
-      throw new ConfigRequestError('network', (err as Error).message || String(err));
+      if (err instanceof NoAnswerError) throw new ConfigRequestError('network', err.message);
+      throw err;
     }
-    const receivedAt = this.#o.now();
-    let json: Record<string, unknown> = {};
-    try {
-      if (text) json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // Not JSON (a proxy's page): judged by its status below.
-    }
-    if (json === null || typeof json !== 'object') json = {};
-    // A 304 has no body: the cloud puts its time in a header too.
-    const serverTime = json.serverTime ?? res.headers.get(SERVER_TIME_HEADER) ?? undefined;
-    const offset = clockOffsetFromAnswer({ serverTime, sentAt, receivedAt });
-    if (offset !== undefined) {
-      this.#offsetMs = offset;
-      this.#o.onClockOffset?.(offset);
-    }
-    return { status: res.status, json };
   }
 
   status(): ConfigClientStatus {
@@ -324,7 +209,7 @@ export class ConfigClient {
       lastError: this.#lastError,
       pendingEdits: c.pendingEdits,
       openConflicts: c.openConflicts,
-      clockOffsetMs: this.#offsetMs,
+      clockOffsetMs: this.#http.offsetMs,
       running: this.#loop !== undefined,
       consecutiveFailures: this.#failures,
     };
