@@ -10,6 +10,7 @@ import { EdgeStatusClient } from './broker/edge-status-client.js';
 import { parseDeviceTopic } from './broker/topics.js';
 import { CardService } from './cards/card-service.js';
 import { ConfigError, type EdgeConfig } from './config/config.js';
+import { type ConfigSync, startConfigSync } from './config-sync/config-sync-wiring.js';
 import { SealedBox } from './crypto/sealed-box.js';
 import { readTlsFiles } from './crypto/tls-files.js';
 import { brokerDriverSink } from './devices/broker-driver-sink.js';
@@ -53,6 +54,7 @@ export interface RunningEdge {
   points: PointsService;
   sync: EdgeSync;
   clock: EdgeClock;
+  configSync: ConfigSync;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startEdge(
   // then carry the cloud's time (sync/edge-clock.ts).
   const clock = new EdgeClock();
   let sync: EdgeSync | undefined;
+  let configSyncRef: ConfigSync | undefined;
   const records = await RecordLog.open({
     dir: join(config.dataDir, 'records'),
     house: config.houseId,
@@ -221,6 +224,7 @@ export async function startEdge(
     clock,
     holders: [alarms, points],
     version,
+    configVersion: () => configSyncRef?.status().version ?? 0,
     log: log.child({ part: 'sync' }),
     metrics: new SyncMetrics(m.registry, () => edgeSync.view()),
   });
@@ -261,12 +265,26 @@ export async function startEdge(
     (err) => log.error({ err }, 'writing device counters failed'),
   );
   rollup.start();
+  // Config sync with the cloud (issue 5): notices, the bundle, local edits (edge/config-sync/).
+  const configSync = await startConfigSync({
+    config,
+    state,
+    keys: { box, idKey: idDigestKey(dataKey) },
+    records,
+    registry,
+    points,
+    sse,
+    onClockOffset: (ms) => clock.learn(ms),
+    log,
+  });
+  configSyncRef = configSync;
 
   // Listeners: a busy port fails here, before anything is announced.
   let app: TypedApp | undefined;
   const statusClient = new EdgeStatusClient(b, { house: config.houseId, version });
   const stopAll = async () => {
     await edgeSync.stop();
+    await configSync.stop();
     health.stop();
     rollup.stop();
     await stopAlarms();
@@ -307,6 +325,8 @@ export async function startEdge(
         cards,
         points,
         sync: edgeSync,
+        records,
+        configSync,
         publicBase: () => publicBase,
         uiDir: join(packageRoot(), 'kiosk-ui', 'dist'),
       },
@@ -338,6 +358,7 @@ export async function startEdge(
       points,
       sync: edgeSync,
       clock,
+      configSync,
       stop: stopAll,
     };
   } catch (err) {

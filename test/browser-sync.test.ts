@@ -96,31 +96,31 @@ t.test('refused records are shown with their reason and sent again after the clo
   await page.fill('input[name=password]', 'test-admin-password');
   await page.click('button[type=submit]');
   await page
-    .getByTestId('sync-page')
+    .getByTestId('records-page')
     .waitFor({ timeout: 10_000 })
     .catch(async (e) => {
       await screenshot(page, 'admin-sync-debug');
       throw new Error(`${(e as Error).message} ${errors.join(' | ')}`);
     });
-  t.equal(await page.getByTestId('sync-clock').getAttribute('data-state'), 'synced');
-  t.equal(await page.getByTestId('sync-backlog').getAttribute('data-backlog'), '0');
-  t.equal(await page.getByTestId('sync-dead-row').count(), 5);
-  t.match(await page.getByTestId('sync-dead').textContent(), /云端不认识这种记录/);
-  t.match(await page.getByTestId('sync-stream-service').textContent(), /扫码服务/);
+  t.equal(await page.getByTestId('records-clock').getAttribute('data-state'), 'synced');
+  t.equal(await page.getByTestId('records-backlog').getAttribute('data-backlog'), '0');
+  t.equal(await page.getByTestId('records-dead-row').count(), 5);
+  t.match(await page.getByTestId('records-dead').textContent(), /云端不认识这种记录/);
+  t.match(await page.getByTestId('records-stream-service').textContent(), /扫码服务/);
   await screenshot(page, 'admin-sync-dead-letters');
 
   // Retried as is: still refused, seen again.
-  await page.getByTestId('sync-retry-all').click();
-  await page.getByTestId('sync-note').waitFor();
-  t.match(await page.getByTestId('sync-note').textContent(), /已接受 0 条，仍有 5 条被拒收/);
+  await page.getByTestId('records-retry-all').click();
+  await page.getByTestId('records-note').waitFor();
+  t.match(await page.getByTestId('records-note').textContent(), /已接受 0 条，仍有 5 条被拒收/);
 
   // The cloud is upgraded (the same database, a build that knows the type): send them again.
   await cloud.close();
   cloud = await cloudApp(port);
-  await page.getByTestId('sync-retry-all').click();
-  await page.getByTestId('sync-dead-row').first().waitFor({ state: 'detached', timeout: 10_000 });
-  t.match(await page.getByTestId('sync-note').textContent(), /已接受 5 条，仍有 0 条被拒收/);
-  t.match(await page.getByTestId('sync-dead').textContent(), /没有被拒收的记录/);
+  await page.getByTestId('records-retry-all').click();
+  await page.getByTestId('records-dead-row').first().waitFor({ state: 'detached', timeout: 10_000 });
+  t.match(await page.getByTestId('records-note').textContent(), /已接受 5 条，仍有 0 条被拒收/);
+  t.match(await page.getByTestId('records-dead').textContent(), /没有被拒收的记录/);
   const stored = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM records WHERE house = $1 AND stream = 'service'`,
     [house.id],

@@ -157,18 +157,35 @@ const User = Type.Object(
 
 const Device = Type.Object(
   {
-    type: Type.Union(
-      ['qr-scanner', 'card-reader', 'help-button', 'help-panel', 'bank-terminal', 'gsm-modem', 'kiosk'].map(
-        (t) => Type.Literal(t),
-      ),
-    ),
-    transport: Type.Union(['mqtt', 'serial', 'pcsc', 'http'].map((t) => Type.Literal(t))),
+    type: Type.Union([
+      Type.Literal('qr-scanner'),
+      Type.Literal('card-reader'),
+      Type.Literal('help-button'),
+      Type.Literal('help-panel'),
+      Type.Literal('bank-terminal'),
+      Type.Literal('gsm-modem'),
+      Type.Literal('kiosk'),
+    ]),
+    transport: Type.Union([
+      Type.Literal('mqtt'),
+      Type.Literal('serial'),
+      Type.Literal('pcsc'),
+      Type.Literal('http'),
+    ]),
     name: Type.Optional(Str(100)),
     path: Type.Optional(Str(200, 1)),
     baudRate: Type.Optional(Type.Integer({ minimum: 50, maximum: 4_000_000 })),
-    dataBits: Type.Optional(Type.Union([5, 6, 7, 8].map((n) => Type.Literal(n)))),
-    parity: Type.Optional(Type.Union(['none', 'even', 'odd', 'mark', 'space'].map((p) => Type.Literal(p)))),
-    stopBits: Type.Optional(Type.Union([1, 1.5, 2].map((n) => Type.Literal(n)))),
+    dataBits: Type.Optional(Type.Union([Type.Literal(5), Type.Literal(6), Type.Literal(7), Type.Literal(8)])),
+    parity: Type.Optional(
+      Type.Union([
+        Type.Literal('none'),
+        Type.Literal('even'),
+        Type.Literal('odd'),
+        Type.Literal('mark'),
+        Type.Literal('space'),
+      ]),
+    ),
+    stopBits: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(1.5), Type.Literal(2)])),
     encoding: Type.Optional(Type.Union([Type.Literal('utf-8'), Type.Literal('gbk')])),
     uidFormat: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('decimal')])),
     reader: Type.Optional(Str(200)),
@@ -179,7 +196,12 @@ const Device = Type.Object(
   { additionalProperties: false },
 );
 
-const Category = Type.Union(['study', 'practice', 'service', 'deduction'].map((c) => Type.Literal(c)));
+const Category = Type.Union([
+  Type.Literal('study'),
+  Type.Literal('practice'),
+  Type.Literal('service'),
+  Type.Literal('deduction'),
+]);
 
 const Activity = Type.Object(
   {
@@ -189,7 +211,7 @@ const Activity = Type.Object(
     cap: Type.Optional(
       Type.Object(
         {
-          per: Type.Union(['month', 'quarter', 'year'].map((p) => Type.Literal(p))),
+          per: Type.Union([Type.Literal('month'), Type.Literal('quarter'), Type.Literal('year')]),
           max: Type.Integer({ minimum: 1, maximum: 1000 }),
         },
         { additionalProperties: false },

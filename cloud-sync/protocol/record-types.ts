@@ -42,6 +42,19 @@ export const RECORD_TYPES = {
     'card.lost',
     'card.revoked',
     'card.active',
+    // Config edits made on the edge (issue 5): each carries `edit` and `base` (docs/config-sync.md).
+    'user.created',
+    'device.registered',
+    'device.removed',
+    'duty.replaced',
+    'contacts.replaced',
+    'notice.created',
+    'notice.updated',
+    'notice.deleted',
+    /** First contact: how many entities of each kind were enrolled as edits. */
+    'config.enrolled',
+    /** An admin dismissed a conflict or a rejected edit. */
+    'config.dismissed',
   ],
   device: ['device.status', 'device.counters'],
   /** `record.dropped`: a stand-in the edge sends for a scan deleted unsynced by its disk-full policy. */

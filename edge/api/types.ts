@@ -399,3 +399,98 @@ export interface SyncView {
     droppedPending: number;
   };
 }
+
+// Config sync with the cloud (issue 5): edge/http/routes/config-sync-routes.ts, notice-routes.ts.
+
+/** The kinds of config entity the cloud and the edge share (cloud-sync/protocol/config.ts). */
+export type ConfigKind =
+  | 'resident'
+  | 'card'
+  | 'user'
+  | 'device'
+  | 'activity'
+  | 'goods'
+  | 'points-scheme'
+  | 'duty'
+  | 'notice'
+  | 'contacts';
+
+/** `GET /api/config-sync` (viewer). */
+export interface ConfigSyncStatusView {
+  /** LINLI_CLOUD_URL and LINLI_HOUSE_SECRET are set: the edge syncs its config. */
+  enabled: boolean;
+  /** The bundle version the edge holds (0: none yet). */
+  version: number;
+  /** When a bundle was last applied, and when the cloud last answered a pull (200 or 304). */
+  appliedAt: string | null;
+  lastPullAt: string | null;
+  /** When the cloud last answered local edits. */
+  lastPushAt: string | null;
+  lastError: { code: string; message: string; at: string } | null;
+  /** Local edits not yet settled by the cloud. */
+  pendingEdits: number;
+  openConflicts: number;
+  rejected: number;
+  running: boolean;
+  /** The scheme the cloud's activities, goods and rules make cannot be used (the previous one holds). */
+  pointsProblem?: string;
+}
+
+/** `GET /api/config-sync/conflicts` item: an edge edit the cloud's version won over. */
+export interface ConfigConflictView {
+  edit: string;
+  kind: ConfigKind;
+  id: string;
+  /** The version the edge edit was made on, and the cloud's version that won. */
+  base: number;
+  cloudVersion: number;
+  /** When and by whom the edge edit was made, and when the conflict was found. */
+  at: string;
+  by: string;
+  detectedAt: string;
+  /** Fields the lost edit had different from the winner (names only). */
+  fields: string[];
+}
+
+/** `GET /api/config-sync/rejected` item: an edge edit the cloud refused; the edge keeps its value. */
+export interface RejectedEditView {
+  edit: string;
+  kind: ConfigKind;
+  id: string;
+  base: number;
+  at: string;
+  by: string;
+  reason: string;
+  detectedAt: string;
+}
+
+/** `GET /api/notices` item (viewer); what the kiosk shows. */
+export interface NoticeView {
+  id: string;
+  title: string;
+  body: string;
+  /** Shown from / until (ISO-8601 UTC); absent: at once / until removed. */
+  from?: string;
+  until?: string;
+  pinned?: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `POST /api/notices`, `PUT /api/notices/{id}` body (staff). */
+export interface NoticeInput {
+  title: string;
+  body: string;
+  from?: string;
+  until?: string;
+  pinned?: boolean;
+}
+
+/** `GET /api/kiosk/notices` item: a notice current now. */
+export interface KioskNoticeView {
+  id: string;
+  title: string;
+  body: string;
+  pinned?: boolean;
+  until?: string;
+}

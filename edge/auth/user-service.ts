@@ -1,4 +1,5 @@
 import type { Role } from '../api/types.js';
+import { type TrackedEdit, trackEdit } from '../config-sync/track-edit.js';
 import { LinliError } from '../errors.js';
 import type { EdgeState, UserRow } from '../state/edge-state.js';
 import type { StateStore } from '../store/state-store.js';
@@ -37,7 +38,7 @@ export class UserService {
   async ensureFirstAdmin(configured?: string): Promise<string | undefined> {
     if (this.store.data.users.length > 0) return undefined;
     const password = configured ?? randomSecret(12);
-    await this.create('admin', 'admin', password);
+    await this.create('admin', 'admin', password, 'linli-edge');
     return configured ? undefined : password;
   }
 
@@ -45,7 +46,13 @@ export class UserService {
     return this.store.data.users;
   }
 
-  async create(username: string, role: Role, password: string): Promise<UserRow> {
+  /** Creates a user (`by`: who, for the config edit the cloud learns it by). */
+  async create(
+    username: string,
+    role: Role,
+    password: string,
+    by: string,
+  ): Promise<{ row: UserRow; tracked: TrackedEdit }> {
     if (this.store.data.users.some((u) => u.username === username)) {
       throw new LinliError('USER_EXISTS', `user ${username} exists`);
     }
@@ -55,10 +62,15 @@ export class UserService {
       passwordHash: await hashPassword(password),
       createdAt: new Date(this.now()).toISOString(),
     };
+    let tracked: TrackedEdit | undefined;
     await this.store.update((d) => {
+      if (d.users.some((u) => u.username === username)) {
+        throw new LinliError('USER_EXISTS', `user ${username} exists`);
+      }
       d.users.push(row);
+      tracked = trackEdit(d, 'user', username, 'put', by, row.createdAt);
     });
-    return row;
+    return { row, tracked: tracked as TrackedEdit };
   }
 
   /** Checks a password; the same cost whether or not the user exists. */

@@ -1,3 +1,4 @@
+import { auditOf, type TrackedEdit, trackEdit } from '../config-sync/track-edit.js';
 import { LinliError } from '../errors.js';
 import type { CardRow, EdgeState } from '../state/edge-state.js';
 import type { RecordLog } from '../store/record-log.js';
@@ -31,7 +32,7 @@ export function uidProblem(uid: string): UidProblem | undefined {
 /**
  * Cards bound to residents (resident cards, party-member IC cards), by UID. A 4-byte UID that
  * starts with 08 is a random UID, new at every read (ISO 14443-3): such a card cannot be bound.
- * Every change is a `registry` record naming the resident by id.
+ * Every change is a `registry` record naming the resident by id, and a pending config edit.
  */
 export class CardService {
   constructor(
@@ -86,9 +87,11 @@ export class CardService {
       boundAt: at,
       changedAt: at,
     };
+    let tracked: TrackedEdit | undefined;
     await this.state.update((d) => {
       d.cards = d.cards.filter((c) => c.uid !== uid);
       d.cards.push(row);
+      tracked = trackEdit(d, 'card', uid, 'put', by, at);
     });
     await this.records.append('registry', 'card.bound', {
       entity: 'card',
@@ -96,6 +99,7 @@ export class CardService {
       residentId: row.residentId,
       kind: row.kind,
       by,
+      ...(tracked ? auditOf(tracked) : {}),
     });
     return row;
   }
@@ -108,16 +112,19 @@ export class CardService {
     const card = this.get(normalizeUid(uid));
     if (!card) throw new LinliError('NOT_FOUND', 'no such card');
     if (card.state === state) return card;
+    let tracked: TrackedEdit | undefined;
     await this.state.update((d) => {
       const c = d.cards.find((x) => x.uid === card.uid) as CardRow;
       c.state = state;
       c.changedAt = new Date(this.now()).toISOString();
+      tracked = trackEdit(d, 'card', card.uid, 'put', by, c.changedAt);
     });
     await this.records.append('registry', `card.${state}`, {
       entity: 'card',
       uid: card.uid,
       residentId: card.residentId,
       by,
+      ...(tracked ? auditOf(tracked) : {}),
     });
     return this.get(card.uid) as CardRow;
   }

@@ -17,6 +17,10 @@ export interface EdgeConfig {
   adminPassword?: string;
   cloudUrl?: string;
   houseSecret?: string;
+  configSyncMs: number;
+  configBackoffMs: number;
+  configBackoffMaxMs: number;
+  configTimeoutMs: number;
   publicUrl?: string;
   demo: boolean;
   logLevel: string;

@@ -112,6 +112,8 @@ const SERIAL: Partial<Record<DeviceRow['type'], DriverFactory>> = {
  */
 export class DeviceDrivers {
   private readonly running = new Map<string, RunningDriver>();
+  /** Drivers being stopped: a device added again (its settings changed) waits for its old driver. */
+  private readonly stopping = new Map<string, Promise<void>>();
   /** One registry of PC/SC readers for all PC/SC card reader devices of this edge. */
   private readonly claims = new PcscReaderClaims();
 
@@ -142,6 +144,7 @@ export class DeviceDrivers {
   }
 
   async add(device: DeviceRow): Promise<void> {
+    await this.stopping.get(device.id);
     if (this.running.has(device.id)) return;
     const factory = this.factory(device);
     if (factory === '') return; // drives itself
@@ -176,7 +179,11 @@ export class DeviceDrivers {
     const d = this.running.get(deviceId);
     if (!d) return;
     this.running.delete(deviceId);
-    await d.stop();
+    const stopped = d.stop().finally(() => {
+      if (this.stopping.get(deviceId) === stopped) this.stopping.delete(deviceId);
+    });
+    this.stopping.set(deviceId, stopped);
+    await stopped;
   }
 
   async stopAll(): Promise<void> {

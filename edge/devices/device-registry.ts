@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DeviceType, Transport } from '../api/types.js';
 import { hashPassword, randomSecret, tokenDigest, verifyPassword } from '../auth/password-hash.js';
+import { type TrackedEdit, trackEdit } from '../config-sync/track-edit.js';
 import { LinliError } from '../errors.js';
 import type { DeviceRow, EdgeState } from '../state/edge-state.js';
 import type { StateStore } from '../store/state-store.js';
@@ -25,12 +26,15 @@ export interface Registered {
   device: DeviceRow;
   password?: string;
   token?: string;
+  /** The config edit the cloud learns the device by. */
+  tracked: TrackedEdit;
 }
 
 /**
  * Registered devices and their credentials, kept in the state store. Emits `added` and
- * `removed` so the driver manager and health monitor follow. Credentials are stored hashed:
- * MQTT passwords with scrypt, kiosk tokens (`<deviceId>.<random>`) as a SHA-256 digest.
+ * `removed` so the driver manager and health monitor follow (also for devices the cloud adds,
+ * changes or removes: {@link DeviceRegistry.followCloud}). Credentials are stored hashed: MQTT
+ * passwords with scrypt, kiosk tokens (`<deviceId>.<random>`) as a SHA-256 digest.
  */
 export class DeviceRegistry extends EventEmitter<{ added: [DeviceRow]; removed: [DeviceRow] }> {
   constructor(
@@ -48,7 +52,7 @@ export class DeviceRegistry extends EventEmitter<{ added: [DeviceRow]; removed: 
     return this.store.data.devices.find((d) => d.id === id);
   }
 
-  async register(input: NewDevice): Promise<Registered> {
+  async register(input: NewDevice, by = 'linli-edge'): Promise<Registered> {
     const d = normalise(input);
     if (this.get(d.id)) throw new LinliError('DEVICE_EXISTS', `device ${d.id} is already registered`);
     if (
@@ -72,20 +76,43 @@ export class DeviceRegistry extends EventEmitter<{ added: [DeviceRow]; removed: 
       ...(secretHash ? { secretHash } : {}),
       createdAt: new Date(this.now()).toISOString(),
     };
+    let tracked: TrackedEdit | undefined;
     await this.store.update((s) => {
+      if (s.devices.some((x) => x.id === row.id))
+        throw new LinliError('DEVICE_EXISTS', `device ${row.id} is already registered`);
       s.devices.push(row);
+      tracked = trackEdit(s, 'device', row.id, 'put', by, row.createdAt);
     });
     this.emit('added', row);
-    return { device: row, ...(password ? { password } : {}), ...(token ? { token } : {}) };
+    return {
+      device: row,
+      ...(password ? { password } : {}),
+      ...(token ? { token } : {}),
+      tracked: tracked as TrackedEdit,
+    };
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, by = 'linli-edge'): Promise<TrackedEdit> {
     const row = this.get(id);
     if (!row) throw new LinliError('NOT_FOUND', `no device ${id}`);
+    let tracked: TrackedEdit | undefined;
     await this.store.update((s) => {
       s.devices = s.devices.filter((x) => x.id !== id);
+      tracked = trackEdit(s, 'device', id, 'delete', by, new Date(this.now()).toISOString());
     });
     this.emit('removed', row);
+    return tracked as TrackedEdit;
+  }
+
+  /**
+   * Devices the cloud added, changed or removed (already in the state): their drivers and health
+   * follow. A changed device is removed and added again, so its driver restarts with the new settings.
+   */
+  followCloud(changes: readonly { before?: DeviceRow; after?: DeviceRow }[]): void {
+    for (const c of changes) {
+      if (c.before) this.emit('removed', c.before);
+      if (c.after) this.emit('added', c.after);
+    }
   }
 
   /** MQTT login check: a registered MQTT device with this password. */

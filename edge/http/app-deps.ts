@@ -4,6 +4,7 @@ import type { UserService } from '../auth/user-service.js';
 import type { EdgeBroker } from '../broker/broker.js';
 import type { CardService } from '../cards/card-service.js';
 import type { EdgeConfig } from '../config/config.js';
+import type { ConfigSync } from '../config-sync/config-sync-wiring.js';
 import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
@@ -11,6 +12,7 @@ import type { EdgeMetrics } from '../metrics/edge-metrics.js';
 import type { PointsService } from '../points/points-service.js';
 import type { ResidentService } from '../residents/resident-service.js';
 import type { EdgeState } from '../state/edge-state.js';
+import type { RecordLog } from '../store/record-log.js';
 import type { StateStore } from '../store/state-store.js';
 import type { EdgeSync } from '../sync/edge-sync.js';
 
@@ -33,6 +35,10 @@ export interface AppDeps {
   points?: PointsService;
   /** Sync with the cloud (absent in some route tests). */
   sync?: EdgeSync;
+  /** The journal, for the `registry` records of edits made by routes (users, devices, duty, contacts). */
+  records: RecordLog;
+  /** Config sync with the cloud, and the notices it carries. */
+  configSync: ConfigSync;
   /** Base of public links in QR codes (LINLI_PUBLIC_URL, else the cloud's, else this edge's). */
   publicBase: () => string;
   /** Folder of the built browser app (kiosk-ui/dist), or undefined when not built. */

@@ -12,9 +12,11 @@ import { alarmRoutes } from './routes/alarm-routes.js';
 import { alarmSettingsRoutes } from './routes/alarm-settings-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { cardRoutes } from './routes/card-routes.js';
+import { configSyncRoutes } from './routes/config-sync-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
+import { noticeRoutes } from './routes/notice-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
@@ -72,6 +74,8 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     pointsRoutes,
     publicRoutes,
     syncRoutes,
+    configSyncRoutes,
+    noticeRoutes,
   ]) {
     await routes(app, deps);
   }

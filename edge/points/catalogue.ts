@@ -96,6 +96,31 @@ export function flagRulesProblem(rules: readonly FlagRule[]): string | undefined
 }
 
 /**
+ * Why a scheme is unusable though each part has the right shape (a file's, or one made of the
+ * cloud's config entities), or undefined.
+ */
+export function schemeProblem(
+  s: Pick<PointsScheme, 'items' | 'goods' | 'redeemable' | 'assessment'>,
+): string | undefined {
+  const ids = new Set<string>();
+  for (const i of s.items) {
+    if (ids.has(i.id)) return `item ${i.id} appears twice`;
+    ids.add(i.id);
+    if ((i.category === 'deduction') !== i.points < 0)
+      return `item ${i.id}: deductions, and only they, are negative`;
+  }
+  const goodsIds = new Set<string>();
+  for (const g of s.goods) {
+    if (goodsIds.has(g.id)) return `goods ${g.id} appear twice`;
+    goodsIds.add(g.id);
+  }
+  const problem = flagRulesProblem(s.assessment.rules);
+  if (problem) return `assessment: ${problem}`;
+  if (s.redeemable.includes('deduction')) return 'deductions cannot be redeemable';
+  return undefined;
+}
+
+/**
  * The points scheme file (LINLI_POINTS_CATALOGUE): points values, caps, goods, what is redeemable,
  * roll-over or yearly reset and the assessment's flags are data, as the field's schemes differ by place.
  */
@@ -108,22 +133,14 @@ export function loadScheme(file: string): PointsScheme {
     );
   }
   const raw = json as Partial<PointsScheme> & { items: PointsItem[] };
-  const ids = new Set<string>();
-  for (const i of raw.items) {
-    if (ids.has(i.id)) throw new Error(`${file}: item ${i.id} appears twice`);
-    ids.add(i.id);
-    if ((i.category === 'deduction') !== i.points < 0)
-      throw new Error(`${file}: item ${i.id}: deductions, and only they, are negative`);
-  }
-  const goodsIds = new Set<string>();
-  for (const g of raw.goods ?? []) {
-    if (goodsIds.has(g.id)) throw new Error(`${file}: goods ${g.id} appear twice`);
-    goodsIds.add(g.id);
-  }
   const assessment = raw.assessment ?? DEFAULT_ASSESSMENT;
-  const problem = flagRulesProblem(assessment.rules);
-  if (problem) throw new Error(`${file}: assessment: ${problem}`);
-  if (raw.redeemable?.includes('deduction')) throw new Error(`${file}: deductions cannot be redeemable`);
+  const problem = schemeProblem({
+    ...raw,
+    goods: raw.goods ?? [],
+    redeemable: raw.redeemable ?? [],
+    assessment,
+  });
+  if (problem) throw new Error(`${file}: ${problem}`);
   return {
     ...(raw.name ? { name: raw.name } : {}),
     items: raw.items,

@@ -172,8 +172,14 @@ export class PointsLedger {
   constructor(
     readonly state: LedgerState,
     readonly tz: string,
-    private readonly items: readonly PointsItem[] = [],
+    private items: readonly PointsItem[] = [],
   ) {}
+
+  /** The items of a new scheme (an item gone from it is still known by the credits that name it). */
+  useItems(items: readonly PointsItem[]): void {
+    const ids = new Set(items.map((i) => i.id));
+    this.items = [...items, ...this.items.filter((i) => !ids.has(i.id))];
+  }
 
   apply(r: PointsRecord): void {
     switch (r.type) {

@@ -59,7 +59,7 @@ export class PointsService {
   private constructor(
     private readonly records: RecordLog,
     private readonly snapshots: SnapshotStore,
-    readonly scheme: PointsScheme,
+    private current: PointsScheme,
     readonly ledger: PointsLedger,
     private readonly now: () => number,
     private readonly onError: (err: unknown) => void,
@@ -85,6 +85,22 @@ export class PointsService {
     // A long scan (first start after an upgrade or a crash): not again next time.
     if (records.lastLsn - from >= RESCAN_SNAPSHOT) await service.snapshot();
     return service;
+  }
+
+  /** The scheme in use: the file's, or the one the cloud's config makes ({@link useScheme}). */
+  get scheme(): PointsScheme {
+    return this.current;
+  }
+
+  /**
+   * Takes a new scheme (the cloud changed activities, goods or rules). Between two operations, so
+   * none sees half of each; what was recorded stays as it was (points already credited keep their value).
+   */
+  useScheme(scheme: PointsScheme): Promise<void> {
+    return this.serial(async () => {
+      this.current = scheme;
+      this.ledger.useItems(scheme.items);
+    });
   }
 
   get items(): readonly PointsItem[] {

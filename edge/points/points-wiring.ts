@@ -17,6 +17,7 @@ import { packageRoot } from '../util/package-root.js';
 import { loadScheme, type PointsScheme } from './catalogue.js';
 import { partyMembers } from './members.js';
 import { PointsService } from './points-service.js';
+import { catalogueScheme } from './scheme-source.js';
 
 /** Loads the points scheme (LINLI_POINTS_CATALOGUE, or the shipped example) as a configuration error when bad. */
 export function pointsScheme(file: string | undefined): PointsScheme {
@@ -47,10 +48,19 @@ export async function startPoints(deps: {
   log: Logger;
 }): Promise<PointsService> {
   const { state, broker, sse, log } = deps;
+  // Once the edge syncs, the scheme is its config entities (the cloud's); the file holds till then.
+  const file = pointsScheme(deps.schemeFile);
+  const fromConfig = catalogueScheme(state.data.pointsCatalogue, file);
+  if (fromConfig?.problem)
+    log.error(
+      { problem: fromConfig.problem },
+      'the points scheme from the config is unusable: the file holds',
+    );
+  else if (fromConfig) log.info('points scheme from the config sync (LINLI_POINTS_CATALOGUE is not used)');
   const points = await PointsService.open(
     deps.records,
     deps.snapshots,
-    pointsScheme(deps.schemeFile),
+    fromConfig && !fromConfig.problem ? fromConfig.scheme : file,
     deps.tz,
     deps.now ?? Date.now,
     (err) => log.error({ err }, 'points snapshot failed'),

@@ -356,7 +356,8 @@ export interface ImportRecord {
 
 /**
  * Applies a plan without problems to a draft of the state: new residents, changed fields, the ID
- * number sealed, cards bound. Returns the registry records to append (ids and field names only).
+ * number sealed, cards bound. Returns the registry records to append (ids and field names only),
+ * each with the sync fields `track` gives for its entity (its config edit, made in the same draft).
  */
 export function applyImport(
   plan: readonly PlannedRow[],
@@ -365,6 +366,7 @@ export function applyImport(
   at: string,
   by: string,
   importId: string,
+  track: (kind: 'resident' | 'card', id: string) => Record<string, unknown> = () => ({}),
 ): ImportRecord[] {
   const records: ImportRecord[] = [];
   const byId = new Map(draft.residents.map((r) => [r.id, r]));
@@ -393,7 +395,14 @@ export function applyImport(
     if (p.action !== 'unchanged') {
       records.push({
         type: p.action === 'created' ? 'resident.created' : 'resident.updated',
-        body: { entity: 'resident', id: p.id, fields: p.fields, by, import: importId },
+        body: {
+          entity: 'resident',
+          id: p.id,
+          fields: p.fields,
+          by,
+          import: importId,
+          ...track('resident', p.id),
+        },
       });
     }
     if (p.card?.action === 'bound') {
@@ -407,7 +416,15 @@ export function applyImport(
       });
       records.push({
         type: 'card.bound',
-        body: { entity: 'card', uid: p.card.uid, residentId: p.id, kind: p.card.kind, by, import: importId },
+        body: {
+          entity: 'card',
+          uid: p.card.uid,
+          residentId: p.id,
+          kind: p.card.kind,
+          by,
+          import: importId,
+          ...track('card', p.card.uid),
+        },
       });
     }
   }

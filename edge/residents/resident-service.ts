@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import { auditOf, type TrackedEdit, trackEdit } from '../config-sync/track-edit.js';
 import type { SealedBox } from '../crypto/sealed-box.js';
 import { LinliError } from '../errors.js';
 import type { EdgeState, ResidentRow } from '../state/edge-state.js';
@@ -16,6 +17,7 @@ import {
 import { readImport } from './import-read.js';
 import type { ImportReport } from './import-types.js';
 import { applyImport, type ImportPlan, type ImportRecord, outcomeOf, planImport } from './resident-import.js';
+import { SEALED } from './sealed-fields.js';
 
 export interface ResidentInput {
   id: string;
@@ -49,9 +51,9 @@ export type ResidentView = Omit<
   badge?: { code: string; issuedAt: string };
 };
 
-const NOTES = 'healthNotes';
-const BADGE = 'badgeToken';
-const ID_NUMBER = 'idNumber';
+const NOTES = SEALED.notes;
+const BADGE = SEALED.badge;
+const ID_NUMBER = SEALED.idNumber;
 /** Thrown out of a state update to leave the state unwritten (an import refused or changing nothing). */
 const NO_WRITE = Symbol('no write');
 const HOME = ['community', 'building', 'unit', 'room'] as const;
@@ -73,7 +75,8 @@ function badgeCode(d: string): string {
  * Residents: profile and home, party branch, the ID number (sealed, masked, found by a keyed
  * digest), emergency contacts, sealed health notes, the QR badge whose opaque token is the only
  * thing printed on it, and imports from CSV or JSON. Every edit is a `registry` record naming the
- * resident by id and the fields changed — never their values.
+ * resident by id and the fields changed — never their values — and a pending config edit for the
+ * cloud, written with the row (edge/config-sync/track-edit.ts).
  */
 export class ResidentService {
   /** Masked ID numbers by resident, for the sealed value they were opened from. */
@@ -116,14 +119,16 @@ export class ResidentService {
       createdAt: at,
       updatedAt: at,
     };
+    let tracked: TrackedEdit | undefined;
     await this.state.update((d) => {
       // Checked again on the state being written: nothing else may have taken the number meanwhile.
       if (idNumber) this.checkedIdNumber(idNumber.value, input.id, d);
       d.residents.push(row);
+      tracked = trackEdit(d, 'resident', row.id, 'put', by, at);
     });
     const fields = Object.keys(input).filter((k) => input[k as keyof ResidentInput] !== '');
     if (address && !input.address) fields.push('address');
-    await this.audit('resident.created', row.id, fields, by);
+    await this.audit('resident.created', row.id, fields, by, tracked);
     return this.view(row, true);
   }
 
@@ -135,6 +140,7 @@ export class ResidentService {
     this.row(id);
     const idNumber = patch.idNumber ? this.checkedIdNumber(patch.idNumber, id) : undefined;
     const fields = new Set(Object.keys(patch));
+    let tracked: TrackedEdit | undefined;
     await this.state.update((d) => {
       const r = d.residents.find((x) => x.id === id) as ResidentRow;
       if (idNumber) this.checkedIdNumber(idNumber.value, id, d);
@@ -173,8 +179,9 @@ export class ResidentService {
         }
       }
       r.updatedAt = new Date(this.now()).toISOString();
+      tracked = trackEdit(d, 'resident', id, 'put', by, r.updatedAt);
     });
-    await this.audit('resident.updated', id, [...fields], by);
+    await this.audit('resident.updated', id, [...fields], by, tracked);
     return this.get(id, true);
   }
 
@@ -229,6 +236,7 @@ export class ResidentService {
           at,
           opts.by,
           importId,
+          (kind, entityId) => auditOf(trackEdit(d, kind, entityId, 'put', opts.by, at)),
         );
       });
     } catch (err) {
@@ -262,25 +270,35 @@ export class ResidentService {
       code: badgeCode(d),
       issuedAt: new Date(this.now()).toISOString(),
     };
+    let tracked: TrackedEdit | undefined;
     await this.state.update((s) => {
       (s.residents.find((x) => x.id === id) as ResidentRow).badge = badge;
+      tracked = trackEdit(s, 'resident', id, 'put', by, badge.issuedAt);
     });
-    await this.audit('resident.badge-issued', id, ['badge'], by);
+    await this.audit('resident.badge-issued', id, ['badge'], by, tracked);
     return { token, code: badge.code };
   }
 
   async revokeBadge(id: string, by: string): Promise<void> {
     if (!this.row(id).badge) throw new LinliError('NOT_FOUND', `resident ${id} has no badge`);
+    let tracked: TrackedEdit | undefined;
     await this.state.update((s) => {
       delete (s.residents.find((x) => x.id === id) as ResidentRow).badge;
+      tracked = trackEdit(s, 'resident', id, 'put', by, new Date(this.now()).toISOString());
     });
-    await this.audit('resident.badge-revoked', id, ['badge'], by);
+    await this.audit('resident.badge-revoked', id, ['badge'], by, tracked);
   }
 
   /** The active badge's token (to print the QR again). */
   badgeToken(id: string): string {
     const b = this.row(id).badge;
     if (!b) throw new LinliError('NOT_FOUND', `resident ${id} has no badge`);
+    if (!b.tokenSealed) {
+      throw new LinliError(
+        'NOT_FOUND',
+        `the badge of resident ${id} was issued on the cloud: issue a new one here to print it`,
+      );
+    }
     return this.box.open(b.tokenSealed, BADGE);
   }
 
@@ -339,12 +357,19 @@ export class ResidentService {
     };
   }
 
-  private async audit(type: string, id: string, fields: string[], by: string): Promise<void> {
+  private async audit(
+    type: string,
+    id: string,
+    fields: string[],
+    by: string,
+    tracked: TrackedEdit | undefined,
+  ): Promise<void> {
     await this.records.append('registry', type, {
       entity: 'resident',
       id,
       fields: fields.filter((f) => f !== 'id'),
       by,
+      ...(tracked ? auditOf(tracked) : {}),
     });
   }
 }

@@ -1,4 +1,6 @@
 import type { DeviceType, DutyEntry, Role, Transport, WebhookTarget } from '../api/types.js';
+import type { Goods, PointsItem, PointsScheme } from '../points/points-types.js';
+import { type ConfigSyncState, emptyConfigSync } from './config-sync-state.js';
 
 export type { DutyEntry, WebhookTarget } from '../api/types.js';
 
@@ -72,8 +74,12 @@ export interface ResidentRow {
   idNumberSealed?: string;
   /** HMAC-SHA256 of the ID number under a key derived from the data key: finds duplicates unopened. */
   idNumberDigest?: string;
-  /** The active QR badge: the token sealed (to print again), its digest (to look it up), a short public code. */
-  badge?: { tokenSealed: string; digest: string; code: string; issuedAt: string };
+  /**
+   * The active QR badge: the token sealed (to print again), its digest (to look it up), a short
+   * public code. A badge issued elsewhere (it came down from the cloud) has no token here: it
+   * works when scanned, but printing it again needs a new badge.
+   */
+  badge?: { tokenSealed?: string; digest: string; code: string; issuedAt: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -95,6 +101,30 @@ export interface PublicContacts {
   police?: { name: string; phone: string };
 }
 
+/** A notice for the residents (kiosk attract screen), edited here or on the cloud. */
+export interface NoticeRow {
+  id: string;
+  title: string;
+  body: string;
+  /** Shown from / until (ISO-8601); absent: at once / until removed. */
+  from?: string;
+  until?: string;
+  pinned?: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The points scheme as config entities: activities (items), goods and the scheme's rules. Absent
+ * until the edge first syncs (LINLI_POINTS_CATALOGUE is used then); once present it is the scheme.
+ */
+export interface PointsCatalogueRow {
+  /** The rules (`points-scheme` entity); absent: those of the file. */
+  rules?: Omit<PointsScheme, 'items' | 'goods'>;
+  items: PointsItem[];
+  goods: Goods[];
+}
+
 /** Versioned by the state store (edge/store/state-store.ts): migrations live in edge/state/. */
 export interface EdgeState {
   users: UserRow[];
@@ -105,6 +135,9 @@ export interface EdgeState {
   residents: ResidentRow[];
   contacts: PublicContacts;
   cards: CardRow[];
+  notices: NoticeRow[];
+  pointsCatalogue?: PointsCatalogueRow;
+  configSync: ConfigSyncState;
 }
 
 /** Migrations of the state file: `EDGE_STATE_MIGRATIONS[i]` turns version i+1 into i+2. */
@@ -126,6 +159,9 @@ export const EDGE_STATE_MIGRATIONS = [
       cards: s.cards ?? [],
     };
   },
+  // v3 → v4: notices, and the config sync's versions, pending edits and conflicts (issue 5). The
+  // points catalogue stays absent: the scheme file holds until the first sync.
+  (d: unknown) => ({ notices: [], configSync: emptyConfigSync(), ...(d as object) }),
 ];
 
 export function emptyEdgeState(): EdgeState {
@@ -138,5 +174,7 @@ export function emptyEdgeState(): EdgeState {
     residents: [],
     contacts: {},
     cards: [],
+    notices: [],
+    configSync: emptyConfigSync(),
   };
 }

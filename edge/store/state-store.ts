@@ -35,6 +35,11 @@ export interface StateStore<T> {
    * the write fails, the update rejects and (unless a later update already built on it) is undone.
    */
   update(fn: (data: T) => void): Promise<void>;
+  /**
+   * Calls `listener` after each update is on disk (never for one that failed). A listener that
+   * throws is ignored. Returns the function that removes it.
+   */
+  subscribe(listener: (data: T) => void): () => void;
 }
 
 /**
@@ -61,9 +66,14 @@ export async function openStateStore<T>(
     db.data = migrate(file, stored, migrations);
     if (stored.schemaVersion !== current) await db.write();
   }
+  const listeners = new Set<(data: T) => void>();
   return {
     file,
     schemaVersion: current,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     get data() {
       return db.data.data;
     },
@@ -78,6 +88,13 @@ export async function openStateStore<T>(
       } catch (err) {
         if (db.data === next) db.data = before; // nothing newer was built on it
         throw err;
+      }
+      for (const listener of listeners) {
+        try {
+          listener(db.data.data);
+        } catch {
+          // A listener's fault is its own: the update is on disk either way.
+        }
       }
     },
   };

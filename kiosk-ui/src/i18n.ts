@@ -1,4 +1,5 @@
 import { enAlarms, zhAlarms } from './i18n-alarms';
+import { enConfigSync, zhConfigSync } from './i18n-config-sync';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
 import { enPoints, zhPoints } from './i18n-points';
@@ -128,6 +129,7 @@ const zh = {
   ...zhKioskCards,
   ...zhPoints,
   ...zhSync,
+  ...zhConfigSync,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -252,6 +254,7 @@ const en: Record<MessageKey, string> = {
   ...enKioskCards,
   ...enPoints,
   ...enSync,
+  ...enConfigSync,
 };
 
 export type Lang = 'zh' | 'en';

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { auditOf, type TrackedEdit, trackEdit } from '../../config-sync/track-edit.js';
 import type { AppDeps } from '../app-deps.js';
 import { requireRole } from '../auth-guard.js';
 import { errorResponses } from '../schemas.js';
@@ -48,10 +49,21 @@ export async function alarmSettingsRoutes(app: TypedApp, deps: AppDeps): Promise
       preHandler: requireRole(users, 'admin'),
     },
     async (req) => {
+      const by = req.session?.username ?? '?';
+      let tracked: TrackedEdit | undefined;
       await state.update((d) => {
         d.duty = req.body;
+        tracked = trackEdit(d, 'duty', 'roster', 'put', by, new Date().toISOString());
       });
-      req.log.info({ entries: req.body.length, by: req.session?.username }, 'duty roster replaced');
+      // Names and numbers on the roster are personal: the record counts them only.
+      await deps.records.append('registry', 'duty.replaced', {
+        entity: 'duty',
+        id: 'roster',
+        entries: req.body.length,
+        by,
+        ...(tracked ? auditOf(tracked) : {}),
+      });
+      req.log.info({ entries: req.body.length, by }, 'duty roster replaced');
       return state.data.duty;
     },
   );

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { auditOf } from '../../config-sync/track-edit.js';
 import { deviceView } from '../../devices/device-view.js';
 import { LinliError } from '../../errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -43,13 +44,20 @@ export async function deviceRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
       preHandler: requireRole(users, 'admin'),
     },
     async (req, reply) => {
-      const { device, password, token } = await registry.register(
+      const by = req.session?.username ?? '?';
+      const { device, password, token, tracked } = await registry.register(
         req.body as Parameters<typeof registry.register>[0],
+        by,
       );
-      req.log.info(
-        { deviceId: device.id, type: device.type, by: req.session?.username },
-        'device registered',
-      );
+      await deps.records.append('registry', 'device.registered', {
+        entity: 'device',
+        id: device.id,
+        type: device.type,
+        transport: device.transport,
+        by,
+        ...auditOf(tracked),
+      });
+      req.log.info({ deviceId: device.id, type: device.type, by }, 'device registered');
       return reply.status(201).send({
         ...deviceView(device, health.get(device.id)),
         ...(password ? { password } : {}),
@@ -61,8 +69,15 @@ export async function deviceRoutes(app: TypedApp, deps: AppDeps): Promise<void> 
     '/api/devices/:id',
     { schema: { tags: ['devices'], params: IdParams }, preHandler: requireRole(users, 'admin') },
     async (req, reply) => {
-      await registry.remove(req.params.id);
-      req.log.info({ deviceId: req.params.id, by: req.session?.username }, 'device removed');
+      const by = req.session?.username ?? '?';
+      const tracked = await registry.remove(req.params.id, by);
+      await deps.records.append('registry', 'device.removed', {
+        entity: 'device',
+        id: req.params.id,
+        by,
+        ...auditOf(tracked),
+      });
+      req.log.info({ deviceId: req.params.id, by }, 'device removed');
       return reply.status(204).send();
     },
   );

@@ -8,7 +8,7 @@ import { streamSse } from '../sse-stream.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What a kiosk screen may see of the house's events. */
-const KIOSK_EVENTS = new Set(['qr.scanned', 'kiosk.alarm', 'kiosk.greeting']);
+const KIOSK_EVENTS = new Set(['qr.scanned', 'kiosk.alarm', 'kiosk.greeting', 'kiosk.notices']);
 
 const KioskSession = Type.Object({ deviceId: Type.String(), house: Type.String() });
 

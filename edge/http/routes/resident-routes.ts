@@ -3,6 +3,7 @@ import type { FastifyError } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import QRCode from 'qrcode';
 import { Type } from 'typebox';
+import { auditOf, type TrackedEdit, trackEdit } from '../../config-sync/track-edit.js';
 import { LinliError } from '../../errors.js';
 import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS } from '../../residents/import-read.js';
 import type { ImportReport } from '../../residents/import-types.js';
@@ -315,8 +316,18 @@ export async function residentRoutes(app: TypedApp, deps: AppDeps): Promise<void
       preHandler: requireRole(users, 'admin'),
     },
     async (req) => {
+      const by = req.session?.username ?? '?';
+      let tracked: TrackedEdit | undefined;
       await state.update((d) => {
         d.contacts = req.body;
+        tracked = trackEdit(d, 'contacts', 'contacts', 'put', by, new Date().toISOString());
+      });
+      await deps.records.append('registry', 'contacts.replaced', {
+        entity: 'contacts',
+        id: 'contacts',
+        fields: Object.keys(req.body),
+        by,
+        ...(tracked ? auditOf(tracked) : {}),
       });
       return state.data.contacts;
     },

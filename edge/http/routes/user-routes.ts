@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { auditOf } from '../../config-sync/track-edit.js';
 import type { AppDeps } from '../app-deps.js';
 import { requireRole } from '../auth-guard.js';
 import { errorResponses, RoleSchema } from '../schemas.js';
@@ -35,8 +36,16 @@ export async function userRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
       preHandler: requireRole(users, 'admin'),
     },
     async (req, reply) => {
-      const row = await users.create(req.body.username, req.body.role, req.body.password);
-      req.log.info({ username: row.username, role: row.role, by: req.session?.username }, 'user created');
+      const by = req.session?.username ?? '?';
+      const { row, tracked } = await users.create(req.body.username, req.body.role, req.body.password, by);
+      await deps.records.append('registry', 'user.created', {
+        entity: 'user',
+        id: row.username,
+        role: row.role,
+        by,
+        ...auditOf(tracked),
+      });
+      req.log.info({ username: row.username, role: row.role, by }, 'user created');
       return reply.status(201).send({ username: row.username, role: row.role, createdAt: row.createdAt });
     },
   );

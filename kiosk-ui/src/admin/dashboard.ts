@@ -2,10 +2,12 @@ import { html } from 'htm/preact';
 import type { MeResponse } from '../../../edge/api/types';
 import { useI18n } from '../i18n-context';
 import { AlarmConsole } from './alarm-console';
+import { ConfigSyncPage } from './config-sync-page';
 import { DeviceTable } from './device-table';
 import { DutyRoster } from './duty-roster';
 import { Elders } from './elders';
 import { errorText } from './error-text';
+import { NoticesPage } from './notices-page';
 import { AdminNav, useHashRoute } from './points-nav';
 import { PointsPage } from './points-page';
 import { RecentEvents } from './recent-events';
@@ -36,11 +38,15 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
       ${alarms}
       <${PointsPage} me=${me} route=${route} onAuthLost=${onAuthLost} />
     </main>`;
-  if (route.startsWith('sync'))
+  if (route === 'notices' || route === 'sync')
     return html`<main class="dashboard">
       <${AdminNav} route=${route} />
       ${alarms}
-      <${SyncPage} me=${me} onAuthLost=${onAuthLost} />
+      ${
+        route === 'notices'
+          ? html`<${NoticesPage} me=${me} onAuthLost=${onAuthLost} />`
+          : html`<${SyncPage} me=${me} onAuthLost=${onAuthLost} /><${ConfigSyncPage} me=${me} onAuthLost=${onAuthLost} />`
+      }
     </main>`;
   return html`<main class="dashboard">
     <${AdminNav} route=${route} />

@@ -54,9 +54,10 @@ export function NavTabs({
   </nav>`;
 }
 
-/** The dashboard's top level: the house (devices, alarms, elders), party-member points, cloud sync. */
+/** The dashboard's top level: the house (devices, alarms, elders), party-member points, notices, cloud sync. */
 export function AdminNav({ route }: { route: string }) {
-  const current = route.startsWith('points') ? 'points' : route.startsWith('sync') ? 'sync' : 'overview';
+  const top = route.split('/')[0] ?? '';
+  const current = ['points', 'notices', 'sync'].includes(top) ? top : 'overview';
   return html`<${NavTabs}
     className="admin-nav"
     label="navMain"
@@ -64,6 +65,7 @@ export function AdminNav({ route }: { route: string }) {
     tabs=${[
       { route: 'overview', label: 'navOverview', testId: 'nav-overview' },
       { route: 'points', label: 'navPoints', testId: 'nav-points' },
+      { route: 'notices', label: 'navNotices', testId: 'nav-notices' },
       { route: 'sync', label: 'navSync', testId: 'nav-sync' },
     ]}
   />`;

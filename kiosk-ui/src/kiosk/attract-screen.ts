@@ -1,20 +1,24 @@
 import { html } from 'htm/preact';
+import type { KioskNoticeView } from '../../../edge/api/types';
 import { useI18n } from '../i18n-context';
 import { formatClockDate, formatClockTime } from '../time';
 import { useNow } from '../use-now';
 import { HelpButtons } from './help';
+import { NoticeBoard } from './notice-board';
 import type { HelpKey } from './use-help-press';
 
 export function AttractScreen({
   onHelp,
   calling,
+  notices = [],
 }: {
   onHelp: (key: HelpKey) => void;
   calling: HelpKey | null;
+  notices?: KioskNoticeView[];
 }) {
   const { t, locale } = useI18n();
   const now = new Date(useNow(1000));
-  return html`<section class="attract" data-testid="attract">
+  return html`<section class=${notices.length > 0 ? 'attract with-notices' : 'attract'} data-testid="attract">
     <div class="attract-info">
       <div class="clock" data-testid="clock">
         <time class="clock-time" datetime=${now.toISOString()}>${formatClockTime(now, locale)}</time>
@@ -28,6 +32,7 @@ export function AttractScreen({
         <p class="prompt-main" data-testid="prompt">${t('kioskPrompt')}</p>
         <p class="prompt-alt" lang=${locale === 'zh-CN' ? 'en' : 'zh-CN'}>${t('kioskPromptAlt')}</p>
       </div>
+      <${NoticeBoard} notices=${notices} />
     </div>
     <${HelpButtons} onHelp=${onHelp} calling=${calling} />
   </section>`;

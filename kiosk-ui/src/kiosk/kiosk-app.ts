@@ -7,6 +7,7 @@ import { type ConnState, connectSse } from '../sse';
 import { AttractScreen } from './attract-screen';
 import { GREETING_SHOW_MS, Greeting, type KioskGreeting } from './greeting';
 import { AlarmBanner, HelpStatus, useKioskAlarms } from './help';
+import { useKioskNotices } from './notice-board';
 import { type PairOutcome, pairKiosk } from './pairing';
 import { SCAN_SHOW_MS, ScanResult, type ShownScan } from './scan-result';
 import { useHelpPress } from './use-help-press';
@@ -16,6 +17,8 @@ interface KioskEvents {
   'qr.scanned': QrScannedView;
   'kiosk.alarm': KioskAlarmView;
   'kiosk.greeting': KioskGreeting;
+  /** The notices changed (here or on the cloud): read them again. */
+  'kiosk.notices': { at: string };
 }
 
 type Phase =
@@ -51,6 +54,8 @@ function Kiosk() {
   const [pairRun, setPairRun] = useState(0);
   const help = useHelpPress();
   const [alarms, onAlarm] = useKioskAlarms();
+  const [noticesVersion, setNoticesVersion] = useState(0);
+  const notices = useKioskNotices(phase.kind === 'live' ? noticesVersion : null);
 
   // An admin may paste the pairing link into an open screen: only the hash changes then.
   useEffect(() => {
@@ -94,7 +99,10 @@ function Kiosk() {
           setShown(null);
           setGreeting(g);
         },
+        'kiosk.notices': () => setNoticesVersion((n) => n + 1),
       },
+      // Changes made while the stream was down were not announced.
+      onOpen: () => setNoticesVersion((n) => n + 1),
       onState: (state) => {
         if (state === 'denied') setPhase({ kind: 'not-paired', reason: 'no-session' });
         else setConn(state);
@@ -126,7 +134,7 @@ function Kiosk() {
       ? html`<${Greeting} g=${greeting} onBack=${back} />`
       : shown
         ? html`<${ScanResult} shown=${shown} onBack=${back} />`
-        : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} />`;
+        : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} notices=${notices} />`;
 
   return html`<div class="kiosk">
     <header class="kiosk-bar">
