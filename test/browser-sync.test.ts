@@ -85,7 +85,8 @@ t.test('refused records are shown with their reason and sent again after the clo
     refused.deadLetters.map((d) => [d.stream, d.reason]),
     Array(5).fill(['service', 'unknown-type']),
   );
-  t.equal(refused.streams.registry?.cursor, 2, 'the other streams went on');
+  const registry = refused.streams.registry;
+  t.ok((registry?.lastSeq ?? 0) >= 2 && registry?.cursor === registry?.lastSeq, 'the other streams went on');
 
   const page = await browser.context.newPage();
   const errors: string[] = [];
