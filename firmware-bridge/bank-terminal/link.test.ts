@@ -177,6 +177,27 @@ t.test('ECR link over a socat pty pair', { skip }, async (t) => {
     t.equal(received.length, 4, 'a repeat after another frame or after the window is delivered');
   });
 
+  t.test(
+    'the same message on purpose: held until the window has passed, so it is not taken for a resend',
+    async (t) => {
+      peer.clear();
+      const acker = () => {
+        if (peer.items.at(-1)?.item.kind === 'frame') void peer.write(Uint8Array.of(ACK));
+      };
+      portB.on('data', acker);
+      await link.send(Buffer.from('T'));
+      const acked = performance.now();
+      await link.send(Buffer.from('T'));
+      portB.off('data', acker);
+      const gap = (peer.items[1]?.at ?? 0) - acked;
+      t.same(peer.frames(), ['T', 'T']);
+      t.ok(
+        gap > TIMINGS.duplicateWindowMs,
+        `the second T went ${gap.toFixed(0)} ms after the first was acknowledged`,
+      );
+    },
+  );
+
   t.test('stray answers are counted, not taken for the next frame', async (t) => {
     peer.clear();
     const before = link.counters.strays;
@@ -228,7 +249,9 @@ t.test(
     ]);
     t.same(atB, fromA);
     t.same(atA, fromB);
-    t.match(a.counters, { framesSent: 50, resends: 0, framesReceived: 50, malformed: 0 });
-    t.match(b.counters, { framesSent: 50, resends: 0, framesReceived: 50, malformed: 0 });
+    await Promise.all([a.send(Buffer.from('T')), a.send(Buffer.from('T'))]);
+    t.same(atB.slice(-2), ['T', 'T'], 'a message sent twice on purpose arrives twice');
+    t.match(a.counters, { framesSent: 52, resends: 0, framesReceived: 50, malformed: 0 });
+    t.match(b.counters, { framesSent: 50, resends: 0, framesReceived: 52, duplicates: 0, malformed: 0 });
   },
 );

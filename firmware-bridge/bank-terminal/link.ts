@@ -7,7 +7,10 @@
  * Duplicates: a sender whose ACK was lost resends the same frame. Frames carry no sequence number,
  * so a good frame with the same DATA as the previous good frame, arriving within
  * `duplicateWindowMs` of it, is a resend: it is acknowledged again (the sender is waiting for
- * that ACK) and not delivered a second time. A message repeated on purpose later is delivered.
+ * that ACK) and not delivered a second time. For that rule to be safe, a sender never sends a
+ * frame with the same DATA as its previous frame until `duplicateWindowMs` after that one was
+ * acknowledged (or given up): a message repeated on purpose (a second query, a second settlement)
+ * waits that long and is then delivered. Both ends must use the same window.
  *
  * It does no I/O of its own: bytes go out through the injected `write`, bytes read are handed to
  * {@link EcrLink.receive}. It never logs and never holds more than one frame of input.
@@ -109,7 +112,10 @@ export class EcrLink extends EventEmitter<EcrLinkEvents> {
   #pumping = false;
   #generation = 0;
   #up = true;
+  /** The last new frame received, and when: the duplicate rule. */
   #last: { data: Buffer; at: number } | undefined;
+  /** The last frame sent, and when it was acknowledged or given up: the sender's side of the rule. */
+  #lastSent: { frame: Buffer; at: number } | undefined;
   readonly #counters: EcrLinkCounters = {
     ...{ framesSent: 0, resends: 0, naksReceived: 0, ackTimeouts: 0, failedFrames: 0 },
     ...{ framesReceived: 0, duplicates: 0, naksSent: 0, strays: 0, malformed: 0 },
@@ -174,7 +180,7 @@ export class EcrLink extends EventEmitter<EcrLinkEvents> {
     this.#generation++;
     this.#setUp(true);
     this.#parser.reset();
-    this.#last = undefined;
+    this.#last = undefined; // the sender's #lastSent stays: the peer may still remember that frame
     for (const job of this.#queue.splice(0)) {
       job.reject(new EcrError('offline', 'ECR link reset before the frame was sent'));
     }
@@ -203,7 +209,26 @@ export class EcrLink extends EventEmitter<EcrLinkEvents> {
 
   async #transmit(job: Job): Promise<void> {
     const generation = this.#generation;
-    const { maxSends, ackTimeoutMs } = this.#timings;
+    const { maxSends, ackTimeoutMs, duplicateWindowMs } = this.#timings;
+    const last = this.#lastSent;
+    if (last?.frame.equals(job.frame)) {
+      // The same DATA again: wait until the peer cannot take it for a resend of the previous one.
+      const wait = last.at + duplicateWindowMs + 1 - this.#monotonic();
+      if (wait > 0) await this.#pause(job, wait);
+    }
+    try {
+      await this.#sendUntilAnswered(job, generation, maxSends, ackTimeoutMs);
+    } finally {
+      if (job.written) this.#lastSent = { frame: job.frame, at: this.#monotonic() };
+    }
+  }
+
+  async #sendUntilAnswered(
+    job: Job,
+    generation: number,
+    maxSends: number,
+    ackTimeoutMs: number,
+  ): Promise<void> {
     for (let send = 1; send <= maxSends; send++) {
       if (generation !== this.#generation) throw this.#lost(job);
       job.answer = undefined;
@@ -218,7 +243,8 @@ export class EcrLink extends EventEmitter<EcrLinkEvents> {
         throw this.#lost(job);
       }
       job.written = true;
-      const answer = job.answer ?? (await this.#awaitAnswer(job, ackTimeoutMs));
+      if (job.answer === undefined) await this.#pause(job, ackTimeoutMs);
+      const answer = job.answer;
       job.listening = false;
       if (answer === 'ack') {
         this.#setUp(true);
@@ -239,8 +265,8 @@ export class EcrLink extends EventEmitter<EcrLinkEvents> {
       : new EcrError('offline', 'ECR link is offline: the frame was not written');
   }
 
-  /** Waits up to `ms` for ACK, NAK or a reset; resolves `undefined` on timeout. */
-  async #awaitAnswer(job: Job, ms: number): Promise<Job['answer']> {
+  /** Waits `ms`, or less when an answer (ACK, NAK) or a reset wakes the job. */
+  async #pause(job: Job, ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
@@ -250,7 +276,6 @@ export class EcrLink extends EventEmitter<EcrLinkEvents> {
       }
       job.wake = done;
     });
-    return job.answer;
   }
 
   #onAnswer(answer: 'ack' | 'nak'): void {
