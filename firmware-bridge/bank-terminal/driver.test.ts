@@ -1,6 +1,6 @@
 /**
  * The bank terminal driver against its simulator over a real socat pty pair. Timings are scaled
- * down by configuration: an ACK timeout of 150 ms stands for 2 s, a result timeout of 1.5 s for
+ * down by configuration: an ACK timeout of 300 ms stands for 2 s, a result timeout of 2.5 s for
  * 90 s, prompts take 20 ms instead of seconds. Every fault of the simulator is met here.
  */
 
@@ -17,8 +17,8 @@ import type { BankTerminalEvent } from './events.js';
 import { BankTerminalSimulator, type BankTerminalSimulatorOptions } from './simulator.js';
 
 const LINE = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 } as const;
-const LINK = { ackTimeoutMs: 150, maxSends: 3, duplicateWindowMs: 450 };
-const TIMINGS = { ...LINK, resultTimeoutMs: 1500, queryTimeoutMs: 800 };
+const LINK = { ackTimeoutMs: 300, maxSends: 3, duplicateWindowMs: 900 };
+const TIMINGS = { ...LINK, resultTimeoutMs: 2500, queryTimeoutMs: 1500 };
 const NOW = Date.parse('2026-03-01T08:00:00.000Z');
 const TS = '2026-03-01T08:00:00.000Z';
 const LOCAL = '20260301160000'; // NOW in the house's zone, UTC+8
@@ -191,10 +191,10 @@ t.test('bank terminal over a socat pty pair', { skip }, async (t) => {
 
   t.test('a result delayed past the timeout still arrives as an event', async (t) => {
     const ref = newRef();
-    sim.faults.resultDelayMs = 1700;
+    sim.faults.resultDelayMs = TIMINGS.resultTimeoutMs + 300;
     const error = await errorOf(driver.sale(ref, 100, ''));
     t.equal(error.code, 'timeout');
-    const late = await next<BankTerminalEvent>(driver, 'event', (e) => e.type === 'terminal.result');
+    const late = await next<BankTerminalEvent>(driver, 'event', (e) => e.type === 'terminal.result', 5000);
     t.match(late, { ref, code: '00' });
     sim.faults.resultDelayMs = 0;
   });
@@ -231,7 +231,7 @@ t.test('bank terminal over a socat pty pair', { skip }, async (t) => {
   });
 
   t.test('a query while the terminal is off: no-ack; the link comes back with it', async (t) => {
-    const off = sim.powerCycle(700);
+    const off = sim.powerCycle(3 * LINK.ackTimeoutMs + 500);
     const error = await errorOf(driver.query(newRef()));
     t.equal(error.code, 'no-ack');
     await off;

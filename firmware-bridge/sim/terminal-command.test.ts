@@ -91,11 +91,11 @@ t.test('linli-sim terminal over a pty pair, driven by the bank terminal driver',
   const dir = await mkdtemp(join(tmpdir(), 'linli-sim-terminal-'));
   const pair = await ptyPair(dir);
   const timings = {
-    ackTimeoutMs: 150,
+    ackTimeoutMs: 300,
     maxSends: 3,
-    duplicateWindowMs: 450,
-    resultTimeoutMs: 1500,
-    queryTimeoutMs: 800,
+    duplicateWindowMs: 900,
+    resultTimeoutMs: 2500,
+    queryTimeoutMs: 1500,
   };
   const driver = new BankTerminalDriver({
     ...{ deviceId: 'bank-cli', path: pair.a, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
@@ -115,7 +115,7 @@ t.test('linli-sim terminal over a pty pair, driven by the bank terminal driver',
     [
       ...['terminal', '--port', pair.b, '--balance', '100', '--card', '6222020000000005678'],
       ...['--faults', 'lose-result:1', '--card-delay', '20ms', '--pin-delay', '20ms', '--host-delay', '20ms'],
-      ...['--ack-timeout', '150ms', '--dup-window', '450ms'],
+      ...['--ack-timeout', '300ms', '--dup-window', '900ms'],
     ],
     stdin,
     stop.signal,
