@@ -10,6 +10,7 @@ import { modemCommand } from './modem-command.js';
 import { panelCommand } from './panel-command.js';
 import { qrCommand } from './qr-command.js';
 import { EX_USAGE, type SimCommand, type SimIo, UsageError } from './sim-command.js';
+import { terminalCommand } from './terminal-command.js';
 
 /** The subcommands, by name. */
 export const commands: Readonly<Record<string, SimCommand>> = {
@@ -18,6 +19,7 @@ export const commands: Readonly<Record<string, SimCommand>> = {
   button: buttonCommand,
   modem: modemCommand,
   card: cardCommand,
+  terminal: terminalCommand,
 };
 
 function usage(): string {
