@@ -72,7 +72,7 @@ t.test('an edge syncs every stream once the cloud is there, and follows its cloc
   t.equal(offline.enabled, true);
   t.equal(offline.lastError?.code, 'network');
   t.equal(offline.clock.state, 'unsynced');
-  t.equal(offline.streams.registry?.backlog, 3);
+  t.ok((offline.streams.registry?.backlog ?? 0) >= 3, 'the residents (and the enrolment of the config) wait');
   t.ok((offline.streams.registry?.oldestUnsyncedAgeMs ?? -1) >= 0);
 
   cloud = await startCloud({ dataDir: join(dir, 'cloud'), databaseUrl, port });
@@ -175,11 +175,11 @@ t.test('an edge syncs every stream once the cloud is there, and follows its cloc
   });
 
   // Retention (0 days here): synced segments are deleted once the snapshots cover them.
-  const retained = await until('retention to delete synced segments', async () => {
+  const retained = await until('retention to delete every synced segment', async () => {
     const v = (await api<SyncView>(edge.httpUrl, token, 'GET', '/api/sync')).body;
-    return v.journal.firstLsn > 1 ? v : undefined;
+    return v.journal.firstLsn > 1 && v.journal.segments <= 2 ? v : undefined;
   });
-  t.ok(retained.journal.segments < 20, `${retained.journal.segments} segments left`);
+  t.ok(retained.journal.firstLsn > 1, `segments before LSN ${retained.journal.firstLsn} deleted`);
   t.ok(retained.retention.lastRun, 'the last pass is shown');
   // A crash after retention: the edge starts from its snapshots, nothing is sent twice.
   await edge.stop('SIGKILL');

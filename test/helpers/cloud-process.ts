@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ROOT } from './edge-process.js';
+import { spawnUntilReady } from './ready-process.js';
 
 export const CLOUD_ADMIN_PASSWORD = 'test-cloud-admin-password';
 
@@ -32,11 +32,11 @@ export async function startCloud(opts: {
     throw new Error('linli-cloud is not built: run npm run build');
   }
   await mkdir(opts.dataDir, { recursive: true });
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/linli-cloud.js')], {
+  const started = await spawnUntilReady({
+    name: 'linli-cloud',
+    bin: join(ROOT, 'bin/linli-cloud.js'),
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
       LINLI_CLOUD_PORT: String(opts.port ?? 0),
       LINLI_CLOUD_BIND: '127.0.0.1',
       LINLI_CLOUD_DATA_DIR: join(opts.dataDir, 'pglite'),
@@ -46,31 +46,9 @@ export async function startCloud(opts: {
       ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
-  const stderr: string[] = [];
-  createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
-    if (stderr.length < 2000) stderr.push(l);
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`cloud not ready in time; stderr:\n${stderr.join('\n')}`)),
-      opts.timeoutMs ?? 20_000,
-    );
-    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-      if (l.startsWith('linli-cloud ready ')) {
-        clearTimeout(timer);
-        resolve(l);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`cloud exited (${code}) before ready; stderr:\n${stderr.join('\n')}`));
-    });
-  });
+  const { proc, line, stderr, exited } = started;
   const url = /http=(\S+)/.exec(line)?.[1] as string;
   return {
     proc,
@@ -78,13 +56,7 @@ export async function startCloud(opts: {
     port: Number(new URL(url).port),
     stderr,
     exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
+    stop: started.stop,
   };
 }
 

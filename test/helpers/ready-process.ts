@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ReadyProcess {
+  proc: ChildProcess;
+  /** The ready line itself. */
+  line: string;
+  /** From just before spawn() to the ready line, ms. */
+  readyMs: number;
+  stderr: string[];
+  exited: Promise<number | string>;
+  /** A signal (SIGTERM by default); SIGKILL after 10 s so a stuck process never hangs a run. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/**
+ * Spawns `node <bin>` and waits for its ready line on stdout (`<name> ready …`), keeping stderr's
+ * lines; a process that exits first, or is not ready in time, rejects with its stderr.
+ */
+export async function spawnUntilReady(opts: {
+  name: string;
+  bin: string;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<ReadyProcess> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [opts.bin], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
+    if (stderr.length < 5000) stderr.push(l);
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
+  let readyMs = 0;
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${opts.name} not ready in time; stderr:\n${stderr.join('\n')}`)),
+      opts.timeoutMs ?? 20_000,
+    );
+    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+      if (l.startsWith(`${opts.name} ready `)) {
+        readyMs = performance.now() - t0;
+        clearTimeout(timer);
+        resolve(l);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${opts.name} exited (${code}) before ready; stderr:\n${stderr.join('\n')}`));
+    });
+  });
+  return {
+    proc,
+    line,
+    readyMs,
+    stderr,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
