@@ -78,14 +78,19 @@ export class EdgeLoad {
       try {
         const c = await this.#scannerClient();
         const chunk = Math.min(inFlight, n - sent);
-        await Promise.all(
-          Array.from({ length: chunk }, (_, k) =>
-            c.publishAsync(
-              `linli/v1/dev/${this.#scanner?.id}/evt`,
-              JSON.stringify({ type: 'qr.scanned', ts: new Date().toISOString(), text: text(sent + k) }),
-              { qos: 1 },
+        // A connection cut under in-flight QoS 1 publishes may never settle them: give up on the
+        // chunk after a while and send it again on a new connection.
+        await withTimeout(
+          Promise.all(
+            Array.from({ length: chunk }, (_, k) =>
+              c.publishAsync(
+                `linli/v1/dev/${this.#scanner?.id}/evt`,
+                JSON.stringify({ type: 'qr.scanned', ts: new Date().toISOString(), text: text(sent + k) }),
+                { qos: 1 },
+              ),
             ),
           ),
+          5000,
         );
         sent += chunk;
       } catch {
@@ -122,7 +127,7 @@ export class EdgeLoad {
             const m = JSON.parse(payload.toString()) as { type: string; seq: number; boot?: string };
             if (m.type === 'help.ack' && m.seq === seq && m.boot === this.boot) acked = true;
           });
-          await client.subscribeAsync(`linli/v1/dev/${b.id}/cmd`, { qos: 1 });
+          await withTimeout(client.subscribeAsync(`linli/v1/dev/${b.id}/cmd`, { qos: 1 }), 3000);
         }
         client.publish(
           `linli/v1/dev/${b.id}/evt`,
@@ -141,7 +146,7 @@ export class EdgeLoad {
       const until = Date.now() + 200;
       while (!acked && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     }
-    await client?.endAsync().catch(() => undefined);
+    client?.end(true);
     return acked;
   }
 
@@ -178,6 +183,22 @@ export class EdgeLoad {
   }
 
   async close(): Promise<void> {
-    await this.#client?.endAsync().catch(() => undefined);
+    this.#client?.end(true);
+    this.#client = undefined;
+  }
+}
+
+/** `p`, or a rejection after `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
