@@ -22,7 +22,9 @@ function age(ms: number | null, t: Translate): string {
 }
 
 function streamLabel(stream: string, t: Translate): string {
-  return (STREAMS as readonly string[]).includes(stream) ? t(`recordsStream_${stream}` as MessageKey) : stream;
+  return (STREAMS as readonly string[]).includes(stream)
+    ? t(`recordsStream_${stream}` as MessageKey)
+    : stream;
 }
 
 function reasonLabel(d: DeadLetterView, t: Translate): string {
