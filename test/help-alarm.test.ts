@@ -173,8 +173,10 @@ t.test(
       note: '已上门',
     });
     t.equal(res.body.state, 'resolved');
+    // Escalation repeats every 400 ms until the ack: on a loaded machine it may escalate again first.
+    const actions = res.body.history.map((h) => h.action);
     t.same(
-      res.body.history.map((h) => h.action),
+      actions.filter((a, i) => a !== 'escalated' || actions[i - 1] !== 'escalated'),
       ['raised', 'notified', 'escalated', 'acknowledged', 'resolved'],
     );
     const cleared = mosquittoSub(edge.mqttPort, [

@@ -41,7 +41,8 @@ export async function spawnUntilReady(opts: {
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${opts.name} not ready in time; stderr:\n${stderr.join('\n')}`)),
-      opts.timeoutMs ?? 20_000,
+      // Ready in < 1 s alone; 2 cores running the whole suite (and Chromium) can take far longer.
+      opts.timeoutMs ?? 45_000,
     );
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
       if (l.startsWith(`${opts.name} ready `)) {
