@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in turn (journal, scan-to-screen, broker, footprint, press-to-ack,
- * tap-to-greeting, points-ranking, city-views), each writing its JSON
+ * tap-to-greeting, points-ranking, city-views, pay-to-wire), each writing its JSON
  * to `<root>/bench/results/`, and prints a short table. `npm run bench` builds first and runs the
  * compiled file; `--quick` passes through. A bench that fails is reported and the others still run;
  * the exit code is then 1.
@@ -22,6 +22,7 @@ const BENCHES: { name: string; load: () => Promise<{ run: Run }> }[] = [
   { name: 'tap-to-greeting', load: () => import('./tap-to-greeting.js') },
   { name: 'points-ranking', load: () => import('./points-ranking.js') },
   { name: 'city-views', load: () => import('./city-views.js') },
+  { name: 'pay-to-wire', load: () => import('./pay-to-wire.js') },
 ];
 
 interface Goal {
@@ -84,6 +85,11 @@ function headline(name: string, r: Record<string, unknown>): string[] {
         ...Object.entries(l).map(([k, v]) => `${k}: p50/p99 ${fmt(v.p50Ms)} / ${fmt(v.p99Ms)} ms`),
       ];
     }
+    case 'pay-to-wire':
+      return [
+        `pay → sale frame p50/p99 ms: ${fmt(get('payToWire.p50Ms'))} / ${fmt(get('payToWire.p99Ms'))} (floor ${fmt(get('floor.saleFrame.p99Ms'))}, 9600 baud ${fmt(get('wire9600Ms.saleFrame.ms'))})`,
+        `result → kiosk p50/p99 ms: ${fmt(get('resultToScreen.p50Ms'))} / ${fmt(get('resultToScreen.p99Ms'))} (floor ${fmt(get('floor.resultFrame.p99Ms'))}, 9600 baud ${fmt(get('wire9600Ms.resultFrame.ms'))})`,
+      ];
     default:
       return [];
   }
