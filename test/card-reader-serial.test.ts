@@ -85,7 +85,7 @@ t.test('serial card reader through the daemon', { skip }, async (t) => {
     ...['-u', 'user:admin', '-P', 'test-admin-password'],
     ...['-t', 'linli/v1/dev/desk-reader/evt', '-C', '1', '-W', '10'],
   ]);
-  await sleep(300);
+  await watch.subscribed;
   // Held for a second, the reader repeats the line every 100 ms: one tap.
   const lines = await sim.tap('04A1B2C3', { holdMs: 1000, repeatMs: 100 });
   t.ok(lines >= 8, `${lines} lines written`);

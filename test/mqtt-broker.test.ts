@@ -126,7 +126,7 @@ t.test("a device cannot publish under another device's topic", async (t) => {
     'linli/v1/dev/btn-b/evt',
   ]);
   t.teardown(() => watch.stop());
-  await new Promise((r) => setTimeout(r, 300));
+  await watch.subscribed;
   const before = await refusedCount('publish');
   const msg = JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString(), seq: 1 });
   const r = await mosquittoPub(port, [
@@ -184,7 +184,7 @@ t.test('an oversized payload is refused', async (t) => {
     'linli/v1/dev/btn-b/evt',
   ]);
   t.teardown(() => watch.stop());
-  await new Promise((r) => setTimeout(r, 300));
+  await watch.subscribed;
   const before = await refusedCount('publish');
   const big = JSON.stringify({
     type: 'heartbeat',

@@ -462,7 +462,7 @@ t.test('the daemon with a PC/SC reader: tap to kiosk, and through a pcscd restar
         '15',
       ],
     ]);
-    await sleep(300);
+    await watch.subscribed;
     const card = new VirtualCard({ uid, port: vpcdPort(0) });
     await card.insert();
     t.equal(await watch.exited, 0, `card.tapped on MQTT: ${watch.stderr.join('')}`);

@@ -55,7 +55,7 @@ t.test('a scan reaches MQTT, the disk, and the event stream', async (t) => {
     '-W',
     '10',
   ]);
-  await new Promise((r) => setTimeout(r, 300));
+  await watch.subscribed;
   await sim.scan('https://linli.example/p/badge/Ab3', { aim: 'Q1', chunks: [3, 5], gapMs: 10 });
   t.equal(await watch.exited, 0, watch.stderr.join(''));
   const evt = JSON.parse(watch.lines[0] ?? '{}');

@@ -35,29 +35,46 @@ export interface Subscriber {
   lines: string[];
   stderr: string[];
   exited: Promise<number | null>;
+  /** Resolves once the broker has answered the SUBSCRIBE (SUBACK), whatever it granted. */
+  subscribed: Promise<void>;
   waitLines(n: number, timeoutMs?: number): Promise<string[]>;
   stop(): Promise<number | null>;
 }
 
+// `-d` makes mosquitto_sub print its protocol exchange on stdout: the SUBACK line tells a test the
+// subscription is in place (instead of sleeping and hoping, which fails on a loaded machine), and
+// these lines are kept out of the message lines.
+const DEBUG_LINE = /^(Client \S+ (sending|received) [A-Z]+|Subscribed \(mid: )/;
+
 export function mosquittoSub(port: number, args: string[]): Subscriber {
-  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // stdbuf: into a pipe, mosquitto_sub's stdio would hold the debug lines until it exits.
+  const argv = ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-d', ...args];
+  const child = spawn('stdbuf', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const stderr: string[] = [];
   let buf = '';
+  let onSuback: () => void = () => {};
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const subscribed = new Promise<void>((resolve, reject) => {
+    onSuback = resolve;
+    void exited.then((code) => reject(new Error(`mosquitto_sub exited (${code}) before SUBACK: ${stderr.join('')}`)));
+  });
+  subscribed.catch(() => {}); // a test that never awaits it must not see an unhandled rejection
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     buf += d;
     const parts = buf.split('\n');
     buf = parts.pop() ?? '';
-    lines.push(...parts);
+    for (const line of parts) {
+      if (!DEBUG_LINE.test(line)) lines.push(line);
+      else if (/ received SUBACK/.test(line)) onSuback();
+    }
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     lines,
     stderr,
     exited,
+    subscribed,
     async waitLines(n, timeoutMs = 5000) {
       const until = Date.now() + timeoutMs;
       while (lines.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
