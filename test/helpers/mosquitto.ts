@@ -48,8 +48,8 @@ const DEBUG_LINE = /^(Client \S+ (sending|received) [A-Z]+|Subscribed \(mid: )/;
 
 export function mosquittoSub(port: number, args: string[]): Subscriber {
   // stdbuf: into a pipe, mosquitto_sub's stdio would hold the debug lines until it exits.
-  const argv = ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-d', ...args];
-  const child = spawn('stdbuf', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sub = ['mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-d'];
+  const child = spawn('stdbuf', ['-oL', ...sub, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const stderr: string[] = [];
   let buf = '';
@@ -57,7 +57,8 @@ export function mosquittoSub(port: number, args: string[]): Subscriber {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const subscribed = new Promise<void>((resolve, reject) => {
     onSuback = resolve;
-    void exited.then((code) => reject(new Error(`mosquitto_sub exited (${code}) before SUBACK: ${stderr.join('')}`)));
+    const early = (code: number | null) => new Error(`mosquitto_sub exited (${code}) before SUBACK`);
+    void exited.then((code) => reject(early(code)));
   });
   subscribed.catch(() => {}); // a test that never awaits it must not see an unhandled rejection
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
