@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in turn (journal, scan-to-screen, broker, footprint, press-to-ack,
- * tap-to-greeting, points-ranking, city-views, pay-to-wire), each writing its JSON
+ * tap-to-greeting, points-ranking, city-views, pay-to-wire, sync-drain, sync-fan-in), each writing its JSON
  * to `<root>/bench/results/`, and prints a short table. `npm run bench` builds first and runs the
  * compiled file; `--quick` passes through. A bench that fails is reported and the others still run;
  * the exit code is then 1.
@@ -23,6 +23,8 @@ const BENCHES: { name: string; load: () => Promise<{ run: Run }> }[] = [
   { name: 'points-ranking', load: () => import('./points-ranking.js') },
   { name: 'city-views', load: () => import('./city-views.js') },
   { name: 'pay-to-wire', load: () => import('./pay-to-wire.js') },
+  { name: 'sync-drain', load: () => import('./sync-drain.js') },
+  { name: 'sync-fan-in', load: () => import('./sync-fan-in.js') },
 ];
 
 interface Goal {
@@ -89,6 +91,15 @@ function headline(name: string, r: Record<string, unknown>): string[] {
       return [
         `pay → sale frame p50/p99 ms: ${fmt(get('payToWire.p50Ms'))} / ${fmt(get('payToWire.p99Ms'))} (floor ${fmt(get('floor.saleFrame.p99Ms'))}, 9600 baud ${fmt(get('wire9600Ms.saleFrame.ms'))})`,
         `result → kiosk p50/p99 ms: ${fmt(get('resultToScreen.p50Ms'))} / ${fmt(get('resultToScreen.p99Ms'))} (floor ${fmt(get('floor.resultFrame.p99Ms'))}, 9600 baud ${fmt(get('wire9600Ms.resultFrame.ms'))})`,
+      ];
+    case 'sync-drain':
+      return (['pglite', 'postgres'] as const).flatMap((t) => [
+        `${t}: ${fmt(get(`${t}.drain.recordsPerS`))} records/s, ${fmt(get('records'))} drained in ${fmt(get(`${t}.drain.seconds`))} s; ${fmt(get(`${t}.drain.fractionOfFloor`))} of the raw INSERT floor (${fmt(get(`${t}.floor.recordsPerS`))}/s), ingest() alone ${fmt(get(`${t}.ingestPeer.recordsPerS`))}/s`,
+        `${t}: edge RSS draining median/max ${fmt(get(`${t}.edgeRssMB.drainingMedian`))} / ${fmt(get(`${t}.edgeRssMB.drainingMax`))} MB${t === 'postgres' ? `, offline with the backlog ${fmt(get('postgres.offline.rssMB.median'))} / ${fmt(get('postgres.offline.rssMB.max'))} MB` : ''}`,
+      ]);
+    case 'sync-fan-in':
+      return [
+        `${fmt(get('houses'))} houses → one cloud on PostgreSQL: ${fmt(get('recordsPerS'))} records/s, batch (${fmt(get('recordsPerBatch'))} records) p50/p99 ${fmt(get('batchLatencyMs.p50Ms'))} / ${fmt(get('batchLatencyMs.p99Ms'))} ms`,
       ];
     default:
       return [];
