@@ -17,7 +17,7 @@
  * The load average is recorded: the machine's 2 vCPUs are shared with other work.
  * Writes `<outDir>/sync-drain.json`.
  *
- *   node --import tsx bench/sync-drain.ts [--quick]      (the daemon and cloud must be built)
+ *   node --import tsx bench/sync-drain.ts [--quick] [--records=N]   (daemon and cloud built)
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -30,11 +30,13 @@ import type { SyncView } from '../edge/api/types.js';
 import { type CloudProcess, registerHouse, startCloud } from '../test/helpers/cloud-process.js';
 import {
   cli,
+  cpuMs,
   type EdgeProcess,
   freePort,
   isMain,
   login,
   machine,
+  machineCpuMs,
   median,
   rssMB,
   sleep,
@@ -162,6 +164,8 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
       edge = await startEdge(edgeData, env);
     }
     const loadBefore = load();
+    const cloudPid = cloud.proc.pid as number;
+    const cpu0 = { edge: await cpuMs(edge.pid), cloud: await cpuMs(cloudPid), machine: await machineCpuMs() };
     const token = await login(edge.httpUrl);
     const limitMs = Math.max(120_000, records * 2);
     const w = await watch(edge, token, (v, ms) => {
@@ -170,6 +174,16 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
     });
     const drainS = w.ms / 1000;
     const peakMB = await rssMB(edge.pid, 'VmHWM');
+    const m1 = await machineCpuMs();
+    // CPU per 1,000 records: the daemon, the cloud process, and the whole machine (the database
+    // server, the bench and other work included).
+    const per1000 = (ms: number) => Math.round((ms / records) * 1000 * 10) / 10;
+    const cpu = {
+      edgeMsPer1000: per1000((await cpuMs(edge.pid)) - cpu0.edge),
+      cloudMsPer1000: per1000((await cpuMs(cloudPid)) - cpu0.cloud),
+      machineBusyMsPer1000: per1000(m1.busy - cpu0.machine.busy),
+      machineStealMsPer1000: per1000(m1.steal - cpu0.machine.steal),
+    };
     const loadAfter = load();
     await edge.stop();
     edge = undefined;
@@ -208,6 +222,7 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
           fractionOfIngestPeer: Math.round((recordsPerS / peer.recordsPerS) * 1000) / 1000,
           progress: w.progress.filter((_, i) => i % Math.ceil(w.progress.length / 40) === 0),
           loadAverage: { before: loadBefore, after: loadAfter },
+          cpu,
         },
         edgeRssMB: {
           drainingMedian: median(w.rss),
@@ -231,7 +246,8 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
 
 export async function run(opts: { quick: boolean; outDir: string }): Promise<object> {
   await requirePostgres();
-  const records = opts.quick ? 20_000 : 1_000_000;
+  const asked = /^--records=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--records=')) ?? '')?.[1];
+  const records = asked ? Number(asked) : opts.quick ? 20_000 : 1_000_000;
   const offlineMs = opts.quick ? 4000 : 30_000;
   const databases = new TestDatabases('bench_drain');
   try {

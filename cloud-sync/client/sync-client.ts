@@ -6,7 +6,7 @@
  * One round ({@link SyncClient.syncOnce}): streams in STREAM_PRIORITY order (alarms, payments, the
  * rest); each stream is read from its cursor in batches of at most 1,000 records and 1 MiB (the
  * exact JSON the request carries), signed with the clock offset learned from the last answer's
- * `serverTime`, and posted. On 200 the cursor moves to the cloud's `contiguous` for that stream,
+ * `serverTime`, and posted; the next batch is read from the journal while one is in flight. On 200 the cursor moves to the cloud's `contiguous` for that stream,
  * never past what was sent (lower: resend from there), and is saved before the next batch. Rejected
  * records go to the dead-letter list and do not block the stream (the cloud holds their seq).
  *
@@ -134,6 +134,12 @@ interface Answer {
 
 const BODY_OVERHEAD = Buffer.byteLength('{"records":[]}');
 
+/** A record read for sending, with its JSON as sent. */
+interface Item {
+  rec: SyncRecord;
+  json: string;
+}
+
 export class SyncClient {
   readonly #o: Required<
     Omit<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report' | 'fetch'>
@@ -240,41 +246,55 @@ export class SyncClient {
     let cursor = state.cursors[stream] ?? 0;
     if (cursor >= this.#o.source.lastSeq(stream)) return false;
     let it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
-    let pending: { rec: SyncRecord; json: string }[] = [];
+    let pending: Item[] = [];
     let exhausted = false;
     let stalled = 0;
+    /** Builds a batch: pending (carried over or put back) first, then the source. */
+    const build = async (): Promise<Item[]> => {
+      const batch: Item[] = [];
+      let bytes = BODY_OVERHEAD;
+      for (;;) {
+        if (batch.length >= this.#batchLimit) break;
+        let next = pending.shift();
+        if (!next && !exhausted) {
+          const r = await it.next();
+          if (r.done) exhausted = true;
+          else next = { rec: r.value, json: JSON.stringify(r.value) };
+        }
+        if (!next) break;
+        const size = Buffer.byteLength(next.json) + (batch.length > 0 ? 1 : 0);
+        if (batch.length > 0 && bytes + size > this.#o.maxBatchBytes) {
+          pending.unshift(next);
+          break;
+        }
+        batch.push(next);
+        bytes += size;
+      }
+      return batch;
+    };
+    // Read-ahead: the next batch is read from the journal while the current one is in flight. When
+    // the answer does not let it go next (a failure, a gap), its records are put back or dropped.
+    let ahead: Promise<Item[]> | undefined;
+    const takeAhead = async (): Promise<Item[]> => {
+      const got = ahead === undefined ? [] : await ahead;
+      ahead = undefined;
+      return got;
+    };
     try {
       while (!this.#stopping) {
-        // Build a batch: pending (carried over or put back) first, then the source.
-        const batch: { rec: SyncRecord; json: string }[] = [];
-        let bytes = BODY_OVERHEAD;
-        for (;;) {
-          if (batch.length >= this.#batchLimit) break;
-          let next = pending.shift();
-          if (!next && !exhausted) {
-            const r = await it.next();
-            if (r.done) exhausted = true;
-            else next = { rec: r.value, json: JSON.stringify(r.value) };
-          }
-          if (!next) break;
-          const size = Buffer.byteLength(next.json) + (batch.length > 0 ? 1 : 0);
-          if (batch.length > 0 && bytes + size > this.#o.maxBatchBytes) {
-            pending.unshift(next);
-            break;
-          }
-          batch.push(next);
-          bytes += size;
-        }
+        const batch = ahead === undefined ? await build() : await takeAhead();
         if (batch.length === 0) break;
 
         const body = `{"records":[${batch.map((b) => b.json).join(',')}]}`;
+        ahead = build();
+        ahead.catch(() => {}); // awaited below; a read failure surfaces there
         let answer: Answer;
         try {
           answer = await this.#post(body);
         } catch (err) {
+          pending = [...batch, ...(await takeAhead()), ...pending];
           if (err instanceof SyncRequestError && err.status === 413 && batch.length > 1) {
             this.#batchLimit = Math.max(1, Math.floor(batch.length / 2));
-            pending = [...batch, ...pending];
             continue;
           }
           throw err;
@@ -288,7 +308,7 @@ export class SyncClient {
         const at = answer.serverTime;
         for (const r of answer.rejected) this.#deadLetter(r, at);
 
-        const lastSent = (batch[batch.length - 1] as { rec: SyncRecord }).rec.seq;
+        const lastSent = (batch[batch.length - 1] as Item).rec.seq;
         const contiguous = answer.streams[stream]?.contiguous;
         const next = typeof contiguous === 'number' ? Math.min(contiguous, lastSent) : cursor;
         const moved = next > cursor;
@@ -298,6 +318,7 @@ export class SyncClient {
         await this.#o.store.save(state);
         if (next < lastSent) {
           // The cloud misses something below what was sent (a gap): resend from its contiguous.
+          await takeAhead();
           stalled = moved ? 0 : stalled + 1;
           if (stalled >= 2) {
             throw new SyncRequestError(
@@ -315,6 +336,7 @@ export class SyncClient {
         if (this.#pending(higher)) return true;
       }
     } finally {
+      await ahead?.catch(() => {});
       await it.return?.();
     }
     return false;
