@@ -61,21 +61,47 @@ async function syncView(edge: EdgeProcess, token: string): Promise<SyncView> {
   return (await res.json()) as SyncView;
 }
 
+/** The daemon's own view of its memory (prom-client's defaults on /metrics), in MB. */
+async function heapOf(edge: EdgeProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${edge.httpUrl}/metrics`)).text();
+  const mb = (name: string) =>
+    r1(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return {
+    heapUsed: mb('linli_process_nodejs_heap_size_used_bytes'),
+    heapTotal: mb('linli_process_nodejs_heap_size_total_bytes'),
+    external: mb('linli_process_nodejs_external_memory_bytes'),
+  };
+}
+
+/** The largest of each figure over the samples. */
+const maxOf = (samples: Record<string, number>[]) =>
+  Object.fromEntries(
+    Object.keys(samples[0] ?? {}).map((k) => [k, Math.max(...samples.map((s) => s[k] ?? 0))]),
+  );
+
 /** Samples the daemon's RSS (and its sync view) every POLL_MS until `done` says stop. */
 async function watch(
   edge: EdgeProcess,
   token: string,
   done: (v: SyncView, elapsedMs: number) => boolean,
-): Promise<{ rss: number[]; last: SyncView; ms: number; progress: [number, number][] }> {
+): Promise<{
+  rss: number[];
+  heapMaxMB: Record<string, number>;
+  last: SyncView;
+  ms: number;
+  progress: [number, number][];
+}> {
   const t0 = performance.now();
   const rss: number[] = [];
+  const heap: Record<string, number>[] = [];
   const progress: [number, number][] = [];
-  for (;;) {
+  for (let i = 0; ; i++) {
     rss.push(await rssMB(edge.pid));
+    if (i % 4 === 0) heap.push(await heapOf(edge));
     const v = await syncView(edge, token);
     const ms = performance.now() - t0;
     progress.push([Math.round(ms), v.backlog]);
-    if (done(v, ms)) return { rss, last: v, ms, progress };
+    if (done(v, ms)) return { rss, heapMaxMB: maxOf(heap), last: v, ms, progress };
     await sleep(POLL_MS);
   }
 }
@@ -157,6 +183,7 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
         lastError: w.last.lastError?.code ?? null,
         consecutiveFailures: w.last.consecutiveFailures,
         rssMB: { median: median(w.rss), max: Math.max(...w.rss), samples: w.rss.length },
+        heapMaxMB: w.heapMaxMB,
       };
       process.stdout.write(`  ${target}: offline ${JSON.stringify(offline)}\n`);
       cloud = await startCloud(cloudOpts);
@@ -229,6 +256,7 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
           drainingMax: Math.max(...w.rss),
           samples: w.rss.length,
           peakSinceStart: peakMB,
+          heapMaxMB: w.heapMaxMB,
         },
         verify: check,
         floor,

@@ -34,17 +34,32 @@ export class FrameReader {
   readonly #handle: FileHandle;
   readonly #maxEntryBytes: number;
   readonly #chunkBytes: number;
+  readonly #transient: boolean;
   #buf: Buffer = Buffer.alloc(0);
+  /** The allocation `#buf` lies in (reused when payloads are transient). */
+  #store: Buffer = this.#buf;
   /** File offset of `#buf[0]`. */
   #bufStart: number;
   #pos = 0;
   #eof = false;
 
-  constructor(handle: FileHandle, offset: number, maxEntryBytes: number, chunkBytes = 1 << 20) {
+  /**
+   * With `transient`, one buffer is reused for the whole file: a payload is valid only until the
+   * next call to `next()` (for readers that parse each payload at once). A drain reading hundreds
+   * of MB otherwise leaves a dead 1 MiB buffer behind per MiB read until the GC frees them.
+   */
+  constructor(
+    handle: FileHandle,
+    offset: number,
+    maxEntryBytes: number,
+    chunkBytes = 1 << 20,
+    transient = false,
+  ) {
     this.#handle = handle;
     this.#bufStart = offset;
     this.#maxEntryBytes = maxEntryBytes;
     this.#chunkBytes = chunkBytes;
+    this.#transient = transient;
   }
 
   /** The next frame, or why there is none. After a failure it keeps returning that failure. */
@@ -70,13 +85,19 @@ export class FrameReader {
     return this.#buf.length - this.#pos;
   }
 
-  /** Makes `n` bytes available at `#pos`; false at end of file. Payloads handed out stay valid. */
+  /**
+   * Makes `n` bytes available at `#pos`; false at end of file. Payloads handed out stay valid,
+   * unless the reader is transient.
+   */
   async #ensure(n: number): Promise<boolean> {
     while (this.#available() < n) {
       if (this.#eof) return false;
       const keep = this.#available();
-      const next = Buffer.allocUnsafe(Math.max(this.#chunkBytes, n) + keep);
-      this.#buf.copy(next, 0, this.#pos);
+      const size = Math.max(this.#chunkBytes, n) + keep;
+      const reuse = this.#transient && this.#store.length >= size;
+      const next = reuse ? this.#store : Buffer.allocUnsafe(size);
+      this.#buf.copy(next, 0, this.#pos); // overlapping regions are copied correctly
+      this.#store = next;
       const { bytesRead } = await this.#handle.read(
         next,
         keep,

@@ -369,7 +369,8 @@ async function* readRecords(
   stream?: Stream,
 ): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
   const marker = stream ? Buffer.from(`"stream":"${stream}",`) : undefined;
-  for await (const { lsn, payload } of journal.read(fromLsn)) {
+  // Transient payloads: each is parsed (or passed over) before the next is read.
+  for await (const { lsn, payload } of journal.read(fromLsn, { transient: true })) {
     if (marker && payload.subarray(0, STREAM_WITHIN).indexOf(marker) < 0) continue;
     let record: SyncRecord;
     try {
