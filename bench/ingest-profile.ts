@@ -6,6 +6,7 @@
  * part of `npm run bench`.
  *
  *   node --import tsx bench/ingest-profile.ts [pglite|postgres] [records]
+ *   EXPLAIN=1 …   also prints the plan of the slot lookup for the last batch
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
