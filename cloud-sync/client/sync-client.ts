@@ -6,9 +6,10 @@
  * One round ({@link SyncClient.syncOnce}): streams in STREAM_PRIORITY order (alarms, payments, the
  * rest); each stream is read from its cursor in batches of at most 1,000 records and 1 MiB (the
  * exact JSON the request carries), signed with the clock offset learned from the last answer's
- * `serverTime`, and posted; the next batch is read from the journal while one is in flight. On 200 the cursor moves to the cloud's `contiguous` for that stream,
- * never past what was sent (lower: resend from there), and is saved before the next batch. Rejected
- * records go to the dead-letter list and do not block the stream (the cloud holds their seq).
+ * `serverTime`, and posted; the next batch is read from the journal while one is in flight. On 200
+ * the cursor moves to the cloud's `contiguous` for that stream, never past what was sent (lower:
+ * resend from there), and is saved before the next batch is sent. Rejected records go to the
+ * dead-letter list and do not block the stream (the cloud holds their seq).
  *
  * Failures: 401 clock skew → learn the offset and retry at once, once; 413 → halve the batch and
  * retry; anything else ends the round with `lastError`, and the loop ({@link SyncClient.start})
