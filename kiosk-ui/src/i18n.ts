@@ -2,6 +2,7 @@ import { enAlarms, zhAlarms } from './i18n-alarms';
 import { enConfigSync, zhConfigSync } from './i18n-config-sync';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
+import { enPayKiosk, zhPayKiosk } from './i18n-pay-kiosk';
 import { enPoints, zhPoints } from './i18n-points';
 import { enSync, zhSync } from './i18n-sync';
 
@@ -127,6 +128,7 @@ const zh = {
   ...zhAlarms,
   ...zhElders,
   ...zhKioskCards,
+  ...zhPayKiosk,
   ...zhPoints,
   ...zhSync,
   ...zhConfigSync,
@@ -252,6 +254,7 @@ const en: Record<MessageKey, string> = {
   ...enAlarms,
   ...enElders,
   ...enKioskCards,
+  ...enPayKiosk,
   ...enPoints,
   ...enSync,
   ...enConfigSync,
