@@ -3,6 +3,7 @@ import { enConfigSync, zhConfigSync } from './i18n-config-sync';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
 import { enPayKiosk, zhPayKiosk } from './i18n-pay-kiosk';
+import { enPayments, zhPayments } from './i18n-payments';
 import { enPoints, zhPoints } from './i18n-points';
 import { enSync, zhSync } from './i18n-sync';
 
@@ -129,6 +130,7 @@ const zh = {
   ...zhElders,
   ...zhKioskCards,
   ...zhPayKiosk,
+  ...zhPayments,
   ...zhPoints,
   ...zhSync,
   ...zhConfigSync,
@@ -255,6 +257,7 @@ const en: Record<MessageKey, string> = {
   ...enElders,
   ...enKioskCards,
   ...enPayKiosk,
+  ...enPayments,
   ...enPoints,
   ...enSync,
   ...enConfigSync,
