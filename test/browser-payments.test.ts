@@ -1,0 +1,108 @@
+import t from 'tap';
+import { launchBrowser, screenshot } from './helpers/browser.js';
+import { api } from './helpers/edge-process.js';
+import { startPayHouse, TERMINAL } from './helpers/pay-house.js';
+import { skipWithoutSocat } from './helpers/pty.js';
+
+// The kiosk's pay flow in real Chromium against the real daemon and the bank terminal simulator on
+// a socat pty: approved with the receipt's QR, declined with its reason, and a lost result that the
+// edge's query turns into approved — shown live, with no way to pay again meanwhile.
+const skip = await skipWithoutSocat();
+if (skip) t.plan(0, skip);
+else {
+  const house = await startPayHouse();
+  t.teardown(() => house.stop());
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
+  const page = browser.page;
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${house.edge.httpUrl}/kiosk/?pos=${TERMINAL}#token=${house.kioskToken}`);
+  await page.getByTestId('attract').waitFor();
+  await page.waitForSelector('[data-testid="conn-state"][data-state="open"]', { timeout: 15_000 });
+
+  type Row = { id: string; ref: string; state: string; amountFen: number };
+  const payments = async () =>
+    (await api<Row[]>(house.edge.httpUrl, house.admin, 'GET', '/api/payments')).body;
+
+  /** From the attract screen to the confirm step of utility-bill for `yuan` typed on the keypad. */
+  async function enter(yuan: string) {
+    await page.getByTestId('pay-start').tap();
+    await page.getByTestId('pay-items').waitFor();
+    await page.getByTestId('pay-item-utility-bill').tap();
+    await page.getByTestId('pay-amount').waitFor();
+    for (const k of yuan) await page.getByTestId(`pay-key-${k === '.' ? 'dot' : k}`).tap();
+    await page.getByTestId('pay-amount-ok').tap();
+    await page.getByTestId('pay-confirm').waitFor();
+  }
+
+  t.test(
+    'approved: the terminal prompt live, then the receipt with its QR; a double tap pays once',
+    async (t) => {
+      const before = (await payments()).length;
+      await enter('12.34');
+      t.equal((await page.getByTestId('pay-confirm-amount').textContent())?.trim(), '¥12.34');
+      await page.getByTestId('pay-now').dblclick();
+      await page.getByTestId('pay-card').waitFor({ timeout: 10_000 });
+      t.match(await page.getByTestId('pay-card').textContent(), /请在银行终端上刷卡或插卡/);
+      await page.getByTestId('pay-prompt').waitFor({ timeout: 10_000 });
+      t.match(await page.getByTestId('pay-prompt').textContent(), /请刷卡或插卡|请输入密码|交易处理中/);
+      await page.getByTestId('pay-approved').waitFor({ timeout: 20_000 });
+      t.equal((await page.getByTestId('receipt-amount').textContent())?.trim(), '¥12.34');
+      t.match(await page.getByTestId('receipt-card').textContent(), /^622202\*+0123$/);
+      t.notMatch(await page.content(), /6222021234567890123/, 'never the whole card number');
+      const qr = page.getByTestId('receipt-qr');
+      await page.waitForFunction(
+        `document.querySelector('[data-testid="receipt-qr"]')?.naturalWidth > 0`,
+        undefined,
+        {
+          timeout: 10_000,
+        },
+      );
+      t.ok(await qr.isVisible(), 'the receipt QR is shown');
+      await screenshot(page, 'kiosk-pay-approved');
+      const after = await payments();
+      t.equal(after.length, before + 1, 'a double tap made one payment');
+      t.equal(after[0]?.amountFen, 1234, 'paid in integer fen');
+      await page.getByTestId('pay-home').tap();
+      await page.getByTestId('attract').waitFor();
+    },
+  );
+
+  t.test('declined: the reason in plain words, and a retry', async (t) => {
+    house.sim.faults.decline = { count: 1, rate: 0 };
+    house.sim.faults.declineCode = '51';
+    await enter('5');
+    await page.getByTestId('pay-now').tap();
+    await page.getByTestId('pay-declined').waitFor({ timeout: 20_000 });
+    t.equal((await page.getByTestId('pay-decline-reason').textContent())?.trim(), '卡内余额不足');
+    await screenshot(page, 'kiosk-pay-declined');
+    await page.getByTestId('pay-retry').tap();
+    await page.getByTestId('pay-confirm').waitFor();
+    t.equal(await page.getByTestId('pay-now').isEnabled(), true, 'a new attempt may start');
+    await page.getByTestId('pay-home').tap();
+    await page.getByTestId('attract').waitFor();
+  });
+
+  t.test('a lost result: confirming, never pay again, then approved through the query', async (t) => {
+    house.sim.faults.loseResult = { count: 1, rate: 0 };
+    const before = (await payments()).length;
+    await enter('8.80');
+    await page.getByTestId('pay-now').tap();
+    await page.getByTestId('pay-unknown').waitFor({ timeout: 30_000 });
+    t.match(await page.getByTestId('pay-unknown').textContent(), /正在与银行确认结果/);
+    t.equal(await page.getByTestId('pay-now').count(), 0, 'no pay button while unknown');
+    t.equal(await page.getByTestId('pay-retry').count(), 0, 'no retry while unknown');
+    await screenshot(page, 'kiosk-pay-unknown');
+    await page.getByTestId('pay-approved').waitFor({ timeout: 30_000 });
+    t.equal((await page.getByTestId('receipt-amount').textContent())?.trim(), '¥8.80');
+    const after = await payments();
+    t.equal(after.length, before + 1, 'one payment');
+    t.equal(after[0]?.state, 'approved');
+    await page.getByTestId('pay-home').tap();
+  });
+
+  t.test('no page errors', async (t) => {
+    t.same(errors, []);
+  });
+}
