@@ -15,15 +15,14 @@ export const KIOSK = 'kiosk-1';
 
 /**
  * The edge's payment timings, scaled for tests: a lost result becomes `unknown` after a few
- * seconds instead of 90, and the query backoff starts small. The names follow the backend's
- * config keys (`edge/config/config-keys.ts`).
+ * seconds instead of 90, and the query backoff starts small (`edge/config/config-keys.ts`).
  */
 export const PAYMENT_ENV: Record<string, string> = {
   LINLI_SERIAL_BACKOFF_MS: '50',
   LINLI_SERIAL_BACKOFF_MAX_MS: '200',
-  LINLI_PAY_RESULT_TIMEOUT_MS: '4000',
-  LINLI_PAY_QUERY_BACKOFF_MS: '300',
-  LINLI_PAY_QUERY_BACKOFF_MAX_MS: '1000',
+  LINLI_ECR_RESULT_TIMEOUT_MS: '4000',
+  LINLI_PAYMENT_QUERY_BACKOFF_MS: '300',
+  LINLI_PAYMENT_QUERY_BACKOFF_MAX_MS: '1000',
 };
 
 export interface PayHouse {
