@@ -10,7 +10,12 @@ import { skipWithoutSocat } from './helpers/pty.js';
 const skip = await skipWithoutSocat();
 if (skip) t.plan(0, skip);
 else {
-  const house = await startPayHouse();
+  // The first query of an unknown sale waits a few seconds here, so "confirming" is on screen long
+  // enough to be seen before the answer turns it into approved (with the default scaled backoff
+  // the lost result is found within a fraction of a second).
+  const house = await startPayHouse({
+    env: { LINLI_PAYMENT_QUERY_BACKOFF_MS: '4000', LINLI_PAYMENT_QUERY_BACKOFF_MAX_MS: '8000' },
+  });
   t.teardown(() => house.stop());
   const browser = await launchBrowser();
   t.teardown(() => browser.close());
