@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
 import { noticeRoutes } from './routes/notice-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
+import { paymentRoutes } from './routes/payment-routes.js';
 import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import { residentRoutes } from './routes/resident-routes.js';
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     residentRoutes,
     cardRoutes,
     pointsRoutes,
+    paymentRoutes,
     publicRoutes,
     syncRoutes,
     configSyncRoutes,

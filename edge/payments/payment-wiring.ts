@@ -1,0 +1,88 @@
+/**
+ * Starts the payments and connects them to the world: the bank terminal drivers the device
+ * registry runs (edge/devices/device-drivers.ts), the receipt tokens on disk, and the screens
+ * (SSE `payment` with the view on every change, `payment.prompt` as the terminal's text arrives).
+ */
+import type { Logger } from 'pino';
+import { EcrError } from '../../firmware-bridge/bank-terminal/ecr-error.js';
+import type { DeviceDrivers } from '../devices/device-drivers.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { SseHub } from '../events/sse-hub.js';
+import type { RecordLog } from '../store/record-log.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { Payment } from './payment-model.js';
+import { PaymentService } from './payment-service.js';
+import { type PaymentView, paymentView } from './payment-view.js';
+import { ReceiptTokens } from './receipt-tokens.js';
+import type { TerminalPort } from './terminal-port.js';
+
+export interface PaymentWiring {
+  dataDir: string;
+  records: RecordLog;
+  snapshots: SnapshotStore;
+  registry: DeviceRegistry;
+  drivers: DeviceDrivers;
+  residentExists: (id: string) => boolean;
+  sse: SseHub;
+  publicBase: () => string;
+  backoff: { initialMs: number; maxMs: number };
+  now?: () => number;
+  log: Logger;
+}
+
+export interface Payments {
+  service: PaymentService;
+  tokens: ReceiptTokens;
+  view(p: Payment): PaymentView;
+  stop(): Promise<void>;
+}
+
+/** A registered terminal whose driver is not running: offline, every call fails before the wire. */
+const NOT_RUNNING: TerminalPort = {
+  online: false,
+  sale: () => Promise.reject(new EcrError('offline', 'terminal driver is not running')),
+  query: () => Promise.reject(new EcrError('offline', 'terminal driver is not running')),
+  void: () => Promise.reject(new EcrError('offline', 'terminal driver is not running')),
+  settle: () => Promise.reject(new EcrError('offline', 'terminal driver is not running')),
+  on: () => undefined,
+};
+
+export async function startPayments(w: PaymentWiring): Promise<Payments> {
+  const log = w.log.child({ part: 'payments' });
+  const tokens = await ReceiptTokens.open(w.dataDir);
+  const service = await PaymentService.open({
+    records: w.records,
+    snapshots: w.snapshots,
+    terminal: (id) => {
+      const d = w.registry.get(id);
+      if (!d) return undefined;
+      if (d.type !== 'bank-terminal') return null;
+      return w.drivers.get(id)?.terminal ?? NOT_RUNNING;
+    },
+    residentExists: w.residentExists,
+    tokens,
+    backoff: w.backoff,
+    ...(w.now ? { now: w.now } : {}),
+  });
+  const view = (p: Payment): PaymentView =>
+    paymentView(p, {
+      prompt: service.prompt(p.id),
+      receiptToken: tokens.get(p.id),
+      publicBase: w.publicBase(),
+    });
+  service.on('change', (p) => {
+    w.sse.publish('payment', view(p));
+    // Ids, states and codes only: never a card number, never a resident's name.
+    log.info({ paymentId: p.id, ref: p.ref, deviceId: p.deviceId, state: p.state, code: p.code }, 'payment');
+  });
+  service.on('prompt', (e) => w.sse.publish('payment.prompt', e));
+  service.on('failure', ({ id, err }) => log.error({ err, paymentId: id }, 'payment step failed'));
+  await service.start();
+  return {
+    service,
+    tokens,
+    view,
+    stop: async () =>
+      await service.close().catch((err: unknown) => log.error({ err }, 'payments snapshot failed')),
+  };
+}
