@@ -31,21 +31,24 @@ else {
     (await api<Row[]>(house.edge.httpUrl, house.admin, 'GET', '/api/payments')).body;
 
   /** From the attract screen to the confirm step of utility-bill for `yuan` typed on the keypad. */
-  async function enter(yuan: string) {
+  async function enter(yuan: string, shots = false) {
     await page.getByTestId('pay-start').tap();
     await page.getByTestId('pay-items').waitFor();
     await page.getByTestId('pay-item-utility-bill').tap();
     await page.getByTestId('pay-amount').waitFor();
     for (const k of yuan) await page.getByTestId(`pay-key-${k === '.' ? 'dot' : k}`).tap();
+    if (shots) await screenshot(page, 'kiosk-pay-amount');
     await page.getByTestId('pay-amount-ok').tap();
     await page.getByTestId('pay-confirm').waitFor();
+    if (shots) await screenshot(page, 'kiosk-pay-confirm');
   }
 
   t.test(
     'approved: the terminal prompt live, then the receipt with its QR; a double tap pays once',
     async (t) => {
       const before = (await payments()).length;
-      await enter('12.34');
+      await screenshot(page, 'kiosk-attract-pay');
+      await enter('12.34', true);
       t.equal((await page.getByTestId('pay-confirm-amount').textContent())?.trim(), '¥12.34');
       await page.getByTestId('pay-now').dblclick();
       await page.getByTestId('pay-card').waitFor({ timeout: 10_000 });
@@ -73,6 +76,30 @@ else {
       await page.getByTestId('attract').waitFor();
     },
   );
+
+  t.test('an answer lost on the way is sent again with the same Idempotency-Key: one payment', async (t) => {
+    const keys: string[] = [];
+    await page.route('**/api/payments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (keys.length > 1) return route.continue();
+      await route.fetch(); // the edge takes the payment; its answer never reaches the screen
+      return route.abort('connectionreset');
+    });
+    t.teardown(() => page.unroute('**/api/payments'));
+    const before = (await payments()).length;
+    await enter('3.21');
+    await page.getByTestId('pay-now').tap();
+    await page.getByTestId('pay-approved').waitFor({ timeout: 30_000 });
+    t.equal(keys.length, 2, 'sent twice');
+    t.equal(keys[1], keys[0], 'with the same key');
+    t.match(keys[0] ?? '', /^[A-Za-z0-9-]{8,64}$/);
+    const after = await payments();
+    t.equal(after.length, before + 1, 'one payment');
+    t.equal(after[0]?.amountFen, 321);
+    await page.getByTestId('pay-home').tap();
+    await page.getByTestId('attract').waitFor();
+  });
 
   t.test('declined: the reason in plain words, and a retry', async (t) => {
     house.sim.faults.decline = { count: 1, rate: 0 };

@@ -1,9 +1,11 @@
 import { html } from 'htm/preact';
+import { useCallback } from 'preact/hooks';
 import type { HttpError } from '../api';
 import type { MessageKey, Translate } from '../i18n';
 import { useI18n } from '../i18n-context';
-import type { PaymentState } from '../payment-types';
+import type { PaymentItem, PaymentState } from '../payment-types';
 import { errorText } from './error-text';
+import { useGet } from './points-load';
 
 /** A payment's state as a coloured chip: unknown stands out, the finals read at a glance. */
 export function StateChip({ state }: { state: PaymentState }) {
@@ -34,3 +36,16 @@ export const PAYMENT_STATES: PaymentState[] = [
   'declined',
   'voided',
 ];
+
+/** An item's name in the page's language from the catalogue (`GET /api/payments/items`); its id until loaded. */
+export function useItemName(onAuthLost: () => void): (id: string) => string {
+  const { lang } = useI18n();
+  const items = useGet<PaymentItem[]>('/api/payments/items', onAuthLost).data;
+  return useCallback(
+    (id: string) => {
+      const item = items?.find((i) => i.id === id);
+      return item ? item.name[lang] || item.name.zh : id;
+    },
+    [items, lang],
+  );
+}

@@ -6,7 +6,7 @@ import { useI18n } from '../i18n-context';
 import { formatFen } from '../money';
 import type { PaymentView } from '../payment-types';
 import { formatDateTime } from '../time';
-import { paymentsErrorText, StateChip } from './payment-bits';
+import { paymentsErrorText, StateChip, useItemName } from './payment-bits';
 import { useAction, useGet } from './points-load';
 
 /**
@@ -26,6 +26,7 @@ export function PaymentDetail({
   const { t, locale } = useI18n();
   const got = useGet<PaymentView>(`/api/payments/${encodeURIComponent(id)}`, onAuthLost);
   const action = useAction(onAuthLost);
+  const itemName = useItemName(onAuthLost);
   const [asking, setAsking] = useState(false);
   const [note, setNote] = useState<MessageKey | null>(null);
   const { reload } = got;
@@ -62,7 +63,7 @@ export function PaymentDetail({
   return html`<section class="pay-detail" data-testid="pay-detail" data-state=${p.state}>
     <h3>${t('payDetailTitle')} <code>${p.ref}</code> <${StateChip} state=${p.state} /></h3>
     <dl class="pay-dl">
-      <dt>${t('payColItem')}</dt><dd>${p.item}</dd>
+      <dt>${t('payColItem')}</dt><dd>${itemName(p.item)}</dd>
       <dt>${t('payColAmount')}</dt><dd data-testid="pay-detail-amount">${formatFen(p.amountFen)}</dd>
       <dt>${t('payColKind')}</dt><dd>${t(`payKind_${p.kind}` as MessageKey)}</dd>
       <dt>${t('payColDevice')}</dt><dd><code>${p.deviceId}</code></dd>

@@ -6,7 +6,7 @@ import { formatFen } from '../money';
 import type { PaymentState, PaymentView } from '../payment-types';
 import { formatDateTime } from '../time';
 import { subscribeAdminEvents } from './admin-events';
-import { PAYMENT_STATES, paymentsErrorText, StateChip } from './payment-bits';
+import { PAYMENT_STATES, paymentsErrorText, StateChip, useItemName } from './payment-bits';
 import { PaymentDetail } from './payment-detail';
 import { useGet } from './points-load';
 
@@ -14,10 +14,12 @@ function Rows({
   rows,
   openId,
   testId,
+  itemName,
 }: {
   rows: PaymentView[];
   openId?: string | undefined;
   testId: string;
+  itemName: (id: string) => string;
 }) {
   const { t, locale } = useI18n();
   return html`<div class="table-wrap">
@@ -45,7 +47,7 @@ function Rows({
             }}
           >
             <td>${formatDateTime(p.createdAt, locale)}</td>
-            <td>${p.item}</td>
+            <td>${itemName(p.item)}</td>
             <td class="num">${formatFen(p.amountFen)}</td>
             <td><${StateChip} state=${p.state} /></td>
             <td>${t(`payKind_${p.kind}` as MessageKey)}</td>
@@ -74,6 +76,7 @@ export function PaymentsList({
   const list = useGet<PaymentView[]>(`/api/payments?limit=200${state ? `&state=${state}` : ''}`, onAuthLost);
   const unknown = useGet<PaymentView[]>('/api/payments?state=unknown&limit=200', onAuthLost);
   const [version, setVersion] = useState(0);
+  const itemName = useItemName(onAuthLost);
   const { reload } = list;
   const reloadUnknown = unknown.reload;
 
@@ -102,7 +105,7 @@ export function PaymentsList({
           ? html`<section class="pay-attention" data-testid="pay-attention" role="alert">
             <h3>⚠ ${t('payAttention')} (${attention.length})</h3>
             <p class="sub">${t('payAttentionNote')}</p>
-            <${Rows} rows=${attention} openId=${openId} testId="pay-attention-table" />
+            <${Rows} rows=${attention} openId=${openId} testId="pay-attention-table" itemName=${itemName} />
           </section>`
           : null
       }
@@ -116,7 +119,7 @@ export function PaymentsList({
       ${error ? html`<p class="form-error" role="alert">${paymentsErrorText(error, t)}</p>` : null}
       ${list.data === null && !error ? html`<p class="empty">${t('loading')}</p>` : null}
       ${list.data !== null && rows.length === 0 ? html`<p class="empty">${t('payNone')}</p>` : null}
-      ${rows.length > 0 ? html`<${Rows} rows=${rows} openId=${openId} testId="pay-table" />` : null}
+      ${rows.length > 0 ? html`<${Rows} rows=${rows} openId=${openId} testId="pay-table" itemName=${itemName} />` : null}
     </div>
     <div class="points-side">
       ${

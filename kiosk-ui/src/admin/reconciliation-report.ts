@@ -3,7 +3,7 @@ import { useI18n } from '../i18n-context';
 import { formatFen } from '../money';
 import type { MismatchKind, ReconciliationReport } from '../payment-types';
 import { formatDateTime } from '../time';
-import { paymentsErrorText, StateChip } from './payment-bits';
+import { paymentsErrorText, StateChip, useItemName } from './payment-bits';
 import { useGet } from './points-load';
 
 const MISMATCH_KEY = {
@@ -19,6 +19,7 @@ const MISMATCH_KEY = {
 export function ReportView({ id, onAuthLost }: { id: string; onAuthLost: () => void }) {
   const { t, locale } = useI18n();
   const got = useGet<ReconciliationReport>(`/api/reconciliations/${encodeURIComponent(id)}`, onAuthLost);
+  const itemName = useItemName(onAuthLost);
   const r = got.data;
   const back = html`<a href="#payments/reconciliation" data-testid="rec-back">← ${t('recBack')}</a>`;
   if (!r)
@@ -72,7 +73,7 @@ export function ReportView({ id, onAuthLost }: { id: string; onAuthLost: () => v
             ${r.payments.map(
               (p) => html`<tr key=${p.id}>
                 <td><a href=${`#payments/list/${encodeURIComponent(p.id)}`}><code>${p.ref}</code></a></td>
-                <td>${p.item}</td>
+                <td>${itemName(p.item)}</td>
                 <td class="num">${formatFen(p.amountFen)}</td>
                 <td><${StateChip} state=${p.state} /></td>
               </tr>`,

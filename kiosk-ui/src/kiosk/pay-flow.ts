@@ -51,7 +51,7 @@ function useAutoHome(ms: number, active: boolean, resetKey: unknown, onHome: () 
     const timer = setTimeout(onHome, Math.max(0, since + ms - Date.now()));
     return () => clearTimeout(timer);
   }, [active, since, ms, onHome]);
-  return Math.max(0, Math.ceil((since + ms - now) / 1000));
+  return Math.min(ms / 1000, Math.max(0, Math.ceil((since + ms - now) / 1000)));
 }
 
 /**
