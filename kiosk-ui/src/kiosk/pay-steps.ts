@@ -60,19 +60,22 @@ export function AmountStep({ onAmount }: { onAmount: (fen: number) => void }) {
     if (fen === null) setBad(true);
     else onAmount(fen);
   };
-  return html`<div class="pay-step" data-testid="pay-amount">
-    <${Heading} main="payEnterAmount" alt="payEnterAmountAlt" />
-    <output class=${bad ? 'pay-display bad' : 'pay-display'} data-testid="pay-amount-display">¥ ${text || '0'}</output>
-    ${bad ? html`<p class="pay-error" role="alert" data-testid="pay-amount-error">${t('payAmountBad')}</p>` : null}
+  // Display and confirm beside the keypad: all of it fits a 1080-line screen without scrolling.
+  return html`<div class="pay-step pay-amount-step" data-testid="pay-amount">
+    <div class="pay-amount-side">
+      <${Heading} main="payEnterAmount" alt="payEnterAmountAlt" />
+      <output class=${bad ? 'pay-display bad' : 'pay-display'} data-testid="pay-amount-display">¥ ${text || '0'}</output>
+      ${bad ? html`<p class="pay-error" role="alert" data-testid="pay-amount-error">${t('payAmountBad')}</p>` : null}
+      <button type="button" class="big-button pay-primary" data-testid="pay-amount-ok" disabled=${text === ''} onClick=${confirm}>
+        ${t('payConfirm')}
+      </button>
+    </div>
     <div class="pay-keypad">
       ${KEYS.map(
         (k) =>
           html`<button type="button" class="pay-key" data-testid=${`pay-key-${k === '.' ? 'dot' : k === '⌫' ? 'del' : k}`} onClick=${() => press(k)}>${k}</button>`,
       )}
     </div>
-    <button type="button" class="big-button pay-primary" data-testid="pay-amount-ok" disabled=${text === ''} onClick=${confirm}>
-      ${t('payConfirm')}
-    </button>
   </div>`;
 }
 
