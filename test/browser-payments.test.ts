@@ -134,6 +134,21 @@ else {
     await page.getByTestId('pay-home').tap();
   });
 
+  t.test('with the event stream down the payment is read from the API until final', async (t) => {
+    await page.route('**/api/kiosk/events', (route) => route.abort('connectionrefused'));
+    t.teardown(() => page.unroute('**/api/kiosk/events'));
+    await page.reload();
+    await page.getByTestId('attract').waitFor();
+    t.not(await page.getByTestId('conn-state').getAttribute('data-state'), 'open', 'no stream');
+    await enter('6.66');
+    await page.getByTestId('pay-now').tap();
+    await page.getByTestId('pay-approved').waitFor({ timeout: 30_000 });
+    t.equal((await page.getByTestId('receipt-amount').textContent())?.trim(), '¥6.66');
+    await page.unroute('**/api/kiosk/events');
+    await page.waitForSelector('[data-testid="conn-state"][data-state="open"]', { timeout: 15_000 });
+    await page.getByTestId('pay-home').tap();
+  });
+
   t.test('no page errors', async (t) => {
     t.same(errors, []);
   });

@@ -22,6 +22,8 @@ export function paymentsErrorText(err: HttpError, t: Translate): string {
       return t('payErrBusy');
     case 'TERMINAL_OFFLINE':
       return t('payErrOffline');
+    case 'NOT_QUERYABLE':
+      return t('payErrNotQueryable');
     default:
       return errorText(err, t);
   }
