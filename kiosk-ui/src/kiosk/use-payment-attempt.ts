@@ -46,7 +46,7 @@ function isRefusal(err: HttpError): boolean {
 
 export interface PaymentAttempt {
   attempt: Attempt | null;
-  /** A new attempt with a fresh Idempotency-Key; ignored while one is sending. */
+  /** A new attempt with a fresh Idempotency-Key; ignored until the last one is reset. */
   start: (req: PayRequest) => void;
   /** Send the same attempt again (same key): never a second payment. */
   resend: () => void;
@@ -64,18 +64,23 @@ export function usePaymentAttempt(bus: PaymentBus): PaymentAttempt {
   const [sendRun, setSendRun] = useState(0);
   const req = useRef<PayRequest | null>(null);
 
+  /** From the tap until reset: a second tap (or a double tap's second event) starts nothing. */
+  const underWay = useRef(false);
+
   const start = useCallback((r: PayRequest) => {
-    setAttempt((a) => {
-      if (a?.phase === 'sending' || a?.phase === 'tracking') return a;
-      req.current = r;
-      return { phase: 'sending', key: newRequestId(), failures: 0 };
-    });
+    if (underWay.current) return;
+    underWay.current = true;
+    req.current = r;
+    setAttempt({ phase: 'sending', key: newRequestId(), failures: 0 });
   }, []);
   const resend = useCallback(() => {
     setAttempt((a) => (a?.phase === 'send-failed' ? { phase: 'sending', key: a.key, failures: 0 } : a));
     setSendRun((n) => n + 1);
   }, []);
-  const reset = useCallback(() => setAttempt(null), []);
+  const reset = useCallback(() => {
+    underWay.current = false;
+    setAttempt(null);
+  }, []);
 
   const sendingKey = attempt?.phase === 'sending' ? attempt.key : null;
   useEffect(() => {
