@@ -141,6 +141,15 @@ t.test('approved: the kiosk sees prompts and the approval with its receipt link'
   });
   t.equal(svg.status, 200);
   t.match(await svg.text(), /<svg/);
+  const receiptToken = (v.receiptUrl as string).split('/').at(-1) as string;
+  const page = await fetch(`${edge.httpUrl}/p/receipt/${receiptToken}`);
+  t.equal(page.status, 200);
+  const html = await page.text();
+  t.match(html, /¥25\.00/);
+  t.match(html, /水电费/);
+  t.match(html, /\d{6}\*+\d{4}/);
+  t.match(html, /支付成功/);
+  t.equal((await fetch(`${edge.httpUrl}/p/receipt/${'x'.repeat(22)}`)).status, 404);
   const other = await fetch(`${edge.httpUrl}/api/payments/${v.id}`, {
     headers: { cookie: `linli_kiosk=${kioskB}` },
   });

@@ -21,6 +21,7 @@ import { opsRoutes } from './routes/ops-routes.js';
 import { paymentRoutes } from './routes/payment-routes.js';
 import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { receiptRoutes } from './routes/receipt-routes.js';
 import { residentRoutes } from './routes/resident-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { userRoutes } from './routes/user-routes.js';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     pointsRoutes,
     paymentRoutes,
     publicRoutes,
+    receiptRoutes,
     syncRoutes,
     configSyncRoutes,
     noticeRoutes,

@@ -3,6 +3,8 @@
  * offers, how each is paid, and the memo the bank terminal shows (`S|ref|amount|memo`).
  */
 
+import { ITEM_NAMES } from '../../cloud-sync/protocol/receipt.js';
+
 export interface PaymentItem {
   id: string;
   name: { zh: string; en: string };
@@ -11,13 +13,19 @@ export interface PaymentItem {
   amountFen?: number;
 }
 
-export const PAYMENT_ITEMS: readonly PaymentItem[] = [
-  { id: 'utility-bill', name: { zh: '水电费', en: 'Utility bill' }, kind: 'sale' },
-  { id: 'property-fee', name: { zh: '物业费', en: 'Property fee' }, kind: 'sale' },
-  { id: 'service-fee', name: { zh: '服务费', en: 'Service fee' }, kind: 'both' },
-  { id: 'canteen', name: { zh: '长者食堂', en: 'Canteen' }, kind: 'both' },
-  { id: 'top-up', name: { zh: '一卡通充值', en: 'Card account top-up' }, kind: 'sale' },
-];
+const KINDS: Readonly<Record<string, PaymentItem['kind']>> = {
+  'utility-bill': 'sale',
+  'property-fee': 'sale',
+  'service-fee': 'both',
+  canteen: 'both',
+  'top-up': 'sale',
+};
+
+export const PAYMENT_ITEMS: readonly PaymentItem[] = Object.entries(KINDS).map(([id, kind]) => ({
+  id,
+  name: ITEM_NAMES[id] as PaymentItem['name'],
+  kind,
+}));
 
 /** The item with this id, if any. */
 export function paymentItem(id: string): PaymentItem | undefined {

@@ -13,8 +13,6 @@ export function receiptDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export const RECEIPT_TOKEN = /^[A-Za-z0-9_-]{22,64}$/;
-
 export class ReceiptTokens {
   readonly #file: DurableFileAdapter<Record<string, string>>;
   readonly #tokens: Map<string, string>;
