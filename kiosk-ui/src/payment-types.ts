@@ -87,3 +87,10 @@ export interface ReconciliationReport {
 export function isFinal(state: PaymentState): boolean {
   return state === 'approved' || state === 'declined' || state === 'voided';
 }
+
+/** Whether `next` may replace `current`: a payment's history only grows, and a final state stays final. */
+export function isNewer(current: PaymentView | null, next: PaymentView): boolean {
+  if (!current) return true;
+  if (isFinal(current.state) && !isFinal(next.state)) return false;
+  return next.history.length >= current.history.length;
+}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, HttpError } from '../api';
-import { isFinal, type PaymentCreated, type PaymentView } from '../payment-types';
+import { isNewer, type PaymentCreated, type PaymentView } from '../payment-types';
 import type { PaymentBus } from './payment-bus';
 import { newRequestId, retryDelayMs } from './use-help-press';
 
@@ -29,13 +29,6 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 const AUTO_SENDS = 4;
 /** While the event stream is down, the payment is read this often. */
 const POLL_MS = 3000;
-
-/** Whether `next` may replace `current`: a payment's history only grows, and a final state stays final. */
-export function isNewer(current: PaymentView | null, next: PaymentView): boolean {
-  if (!current) return true;
-  if (isFinal(current.state) && !isFinal(next.state)) return false;
-  return next.history.length >= current.history.length;
-}
 
 /** A refusal that no re-send can change: the edge answered and stored nothing. */
 function isRefusal(err: HttpError): boolean {
