@@ -23,7 +23,8 @@ function Alt({ k }: { k: MessageKey }) {
 export function Receipt({ view, itemLabel }: { view: PaymentView; itemLabel: string }) {
   const { t, locale } = useI18n();
   const at = view.history.find((h) => h.state === 'approved')?.at ?? view.updatedAt;
-  const sale = view.kind === 'sale';
+  // A receipt exists once the edge made its token (docs/payments.md: `receiptUrl` once approved).
+  const hasReceipt = view.receiptUrl !== undefined;
   return html`<div class="pay-result ok" data-testid="pay-approved">
     <div class="pay-receipt">
       <div>
@@ -43,7 +44,7 @@ export function Receipt({ view, itemLabel }: { view: PaymentView; itemLabel: str
         </dl>
       </div>
       ${
-        sale
+        hasReceipt
           ? html`<figure class="pay-qr">
             <img data-testid="receipt-qr" alt=${t('payReceiptQr')} src=${`/api/payments/${encodeURIComponent(view.id)}/receipt.svg`} />
             <figcaption>${t('payReceiptQr')}</figcaption>
