@@ -149,6 +149,22 @@ else {
     await page.getByTestId('pay-home').tap();
   });
 
+  t.test('a screen with two terminals asks which; a refusal is shown and nothing is paid', async (t) => {
+    await page.goto(`${house.edge.httpUrl}/kiosk/?pos=${TERMINAL},pos-9`);
+    await page.getByTestId('attract').waitFor();
+    const before = (await payments()).length;
+    await enter('1');
+    t.ok(await page.getByTestId(`pay-on-${TERMINAL}`).isVisible());
+    t.ok(await page.getByTestId('pay-on-pos-9').isVisible());
+    await page.getByTestId('pay-on-pos-9').tap(); // registered nowhere: 404
+    await page.getByTestId('pay-refused').waitFor({ timeout: 10_000 });
+    t.equal((await payments()).length, before, 'nothing paid');
+    await page.getByTestId('pay-back').tap();
+    await page.getByTestId('pay-confirm').waitFor();
+    t.ok(await page.getByTestId(`pay-on-${TERMINAL}`).isEnabled(), 'a new attempt may start');
+    await page.getByTestId('pay-home').tap();
+  });
+
   t.test('no page errors', async (t) => {
     t.same(errors, []);
   });
