@@ -97,6 +97,14 @@ else {
     await page.waitForSelector('[data-testid="pay-detail"][data-state="unknown"]');
     t.ok(await page.getByTestId('pay-query').isVisible(), 'query-now is offered');
     t.equal(await page.getByTestId('pay-void').count(), 0, 'no void while unknown');
+    await page.getByTestId('pay-query').click();
+    await page.getByTestId('pay-detail-note').waitFor({ timeout: 15_000 });
+    t.match(await page.getByTestId('pay-detail-note').textContent(), /已向终端查询/);
+    t.equal(
+      await page.getByTestId('pay-detail').getAttribute('data-state'),
+      'unknown',
+      'the terminal says: in progress',
+    );
     await screenshot(page, 'admin-payment-unknown');
   });
 
