@@ -1,6 +1,6 @@
 import t from 'tap';
 import { adminLogIn, launchBrowser, screenshot } from './helpers/browser.js';
-import { ADMIN_PASSWORD } from './helpers/edge-process.js';
+import { ADMIN_PASSWORD, api } from './helpers/edge-process.js';
 import { startPayHouse, TERMINAL } from './helpers/pay-house.js';
 import { skipWithoutSocat } from './helpers/pty.js';
 
@@ -106,6 +106,26 @@ else {
       'the terminal says: in progress',
     );
     await screenshot(page, 'admin-payment-unknown');
+  });
+
+  t.test('settling with a sale still unknown: a mismatch that names it', async (t) => {
+    const hung = (
+      await api<{ ref: string; state: string }[]>(
+        house.edge.httpUrl,
+        house.admin,
+        'GET',
+        '/api/payments?state=unknown',
+      )
+    ).body[0];
+    t.ok(hung, 'the hung sale is still unknown');
+    await page.getByTestId('pay-tab-recon').click();
+    await page.getByTestId(`rec-settle-${TERMINAL}`).click();
+    await page.getByTestId('rec-settle-confirm').click();
+    await page.waitForSelector('[data-testid="rec-report"][data-matched="false"]', { timeout: 30_000 });
+    const mismatches = page.getByTestId('rec-mismatches');
+    t.match(await mismatches.textContent(), /结算时结果仍未知/);
+    t.match(await mismatches.textContent(), new RegExp(hung?.ref ?? 'no-ref'));
+    await screenshot(page, 'admin-reconciliation-mismatch');
   });
 
   t.test('no page errors', async (t) => {
