@@ -235,6 +235,8 @@ export async function startEdge(
     sse,
     publicBase: () => publicBase,
     backoff: { initialMs: config.paymentQueryBackoffMs, maxMs: config.paymentQueryBackoffMaxMs },
+    settleAt: config.settleAt,
+    tz: config.tz,
     now: clock.now,
     log,
   });

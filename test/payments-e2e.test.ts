@@ -54,6 +54,8 @@ const sim = new BankTerminalSimulator({
   stopBits: 1,
   balanceFen: 100_000_000,
   delays: { cardMs: 150, pinMs: 0, hostMs: 0 },
+  // The terminal's own link, scaled down like the edge's: a frame to a dead edge is given up soon.
+  link: { ackTimeoutMs: 300, maxSends: 3, duplicateWindowMs: 900 },
 });
 await sim.open();
 t.teardown(() => sim.close());
@@ -208,6 +210,31 @@ t.test('void: approved → voided; again → 409 NOT_VOIDABLE', async (t) => {
     list.body.map((p) => p.id),
     [res.body.id],
   );
+});
+
+t.test('settlement: the report matches the terminal to the fen; CSV with a BOM', async (t) => {
+  const open = sim.totals().open;
+  const res = await api<{
+    id: string;
+    matched: boolean;
+    batchNo: string;
+    terminal: { count: number; totalFen: number };
+    edge: { count: number; totalFen: number };
+  }>(edge.httpUrl, token, 'POST', '/api/settlements', { deviceId: 'pos-1' });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  t.equal(res.body.matched, true);
+  t.same(res.body.terminal, { count: open.count, totalFen: open.totalFen });
+  t.same(res.body.edge, res.body.terminal);
+  const settled = sim.totals().settled.at(-1);
+  t.equal(settled?.totalFen, res.body.edge.totalFen, "the simulator's own books agree");
+  const list = await api<{ id: string }[]>(edge.httpUrl, token, 'GET', '/api/reconciliations');
+  t.equal(list.body[0]?.id, res.body.id);
+  const csv = await fetch(`${edge.httpUrl}/api/reconciliations/${res.body.id}.csv`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  t.equal(csv.status, 200);
+  const bytes = Buffer.from(await csv.arrayBuffer());
+  t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
 });
 
 t.test('SIGKILL mid-sale: after the restart the payment ends final, one sale on the terminal', async (t) => {

@@ -23,6 +23,7 @@ import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import { receiptRoutes } from './routes/receipt-routes.js';
 import { residentRoutes } from './routes/resident-routes.js';
+import { settlementRoutes } from './routes/settlement-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import type { TypedApp } from './typed-app.js';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     cardRoutes,
     pointsRoutes,
     paymentRoutes,
+    settlementRoutes,
     publicRoutes,
     receiptRoutes,
     syncRoutes,

@@ -25,6 +25,8 @@ export class FakeTerminal extends EventEmitter<{ event: [BankTerminalEvent] }> i
   readonly log = new Map<string, TerminalResultEvent>();
   readonly held = new Map<string, (r: TerminalResultEvent) => void>();
   batch = 1;
+  /** Queries time out (the terminal is up, its answers are lost). */
+  queriesFail = false;
   #trace = 0;
 
   result(ref: string, amountFen: number, code: string): TerminalResultEvent {
@@ -87,6 +89,7 @@ export class FakeTerminal extends EventEmitter<{ event: [BankTerminalEvent] }> i
 
   async query(ref: string): Promise<TerminalResultEvent> {
     if (!this.online) throw new EcrError('offline', 'terminal offline');
+    if (this.queriesFail) throw new EcrError('timeout', 'no answer');
     return this.log.get(ref) ?? this.result(ref, 0, 'NF');
   }
 

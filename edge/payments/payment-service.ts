@@ -65,6 +65,8 @@ export interface PaymentEvents {
 
 export class PaymentService extends EventEmitter<PaymentEvents> {
   readonly state: PaymentsState = emptyPaymentsState();
+  /** Terminals whose batch is being closed: no new sale on them meanwhile. */
+  readonly settling = new Set<string>();
   readonly #byKey = new Map<string, string>();
   readonly #byRef = new Map<string, string>();
   readonly #byDigest = new Map<string, string>();
@@ -212,6 +214,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
       const holder = this.holder(sale.deviceId);
       if (holder)
         throw new LinliError('TERMINAL_BUSY', `terminal ${sale.deviceId} is busy with ${holder.ref}`);
+      if (this.settling.has(sale.deviceId))
+        throw new LinliError('TERMINAL_BUSY', `terminal ${sale.deviceId} is settling`);
       if (!terminal.online) throw new LinliError('TERMINAL_OFFLINE', `terminal ${sale.deviceId} is offline`);
       const payment = await this.#commit('payment.created', {
         payment: v7(),

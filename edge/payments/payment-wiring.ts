@@ -14,6 +14,8 @@ import type { Payment } from './payment-model.js';
 import { PaymentService } from './payment-service.js';
 import { type PaymentView, paymentView } from './payment-view.js';
 import { ReceiptTokens } from './receipt-tokens.js';
+import { scheduleSettlement } from './settle-schedule.js';
+import { SettlementService } from './settlement-service.js';
 import type { TerminalPort } from './terminal-port.js';
 
 export interface PaymentWiring {
@@ -26,6 +28,9 @@ export interface PaymentWiring {
   sse: SseHub;
   publicBase: () => string;
   backoff: { initialMs: number; maxMs: number };
+  /** Daily settlement at this house time (`HH:MM`), in `tz`; '' never. */
+  settleAt: string;
+  tz: string;
   now?: () => number;
   log: Logger;
 }
@@ -33,6 +38,7 @@ export interface PaymentWiring {
 export interface Payments {
   service: PaymentService;
   tokens: ReceiptTokens;
+  settlements: SettlementService;
   view(p: Payment): PaymentView;
   stop(): Promise<void>;
 }
@@ -78,11 +84,29 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
   service.on('prompt', (e) => w.sse.publish('payment.prompt', e));
   service.on('failure', ({ id, err }) => log.error({ err, paymentId: id }, 'payment step failed'));
   await service.start();
+  const settlements = new SettlementService(service, w.now);
+  const schedule = scheduleSettlement(
+    w.settleAt,
+    w.tz,
+    async () => {
+      for (const d of w.registry.list()) {
+        if (d.type !== 'bank-terminal') continue;
+        await settlements
+          .settle(d.id, 'schedule')
+          .then((r) => log.info({ deviceId: d.id, batchNo: r.batchNo, matched: r.matched }, 'settled'))
+          .catch((err: unknown) => log.error({ err, deviceId: d.id }, 'daily settlement failed'));
+      }
+    },
+    w.now,
+  );
   return {
     service,
     tokens,
+    settlements,
     view,
-    stop: async () =>
-      await service.close().catch((err: unknown) => log.error({ err }, 'payments snapshot failed')),
+    stop: async () => {
+      schedule.stop();
+      await service.close().catch((err: unknown) => log.error({ err }, 'payments snapshot failed'));
+    },
   };
 }
