@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { installErrorHandler } from './error-handler.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { alarmRoutes } from './routes/alarm-routes.js';
 import { alarmSettingsRoutes } from './routes/alarm-settings-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     pointsRoutes,
     paymentRoutes,
     settlementRoutes,
+    accountRoutes,
     publicRoutes,
     receiptRoutes,
     syncRoutes,

@@ -491,9 +491,16 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     return { digest: receiptDigest(token), item: p.item, amountFen: p.amountFen, maskedPan, at, state };
   }
 
-  /** Appends a record of the `payment` stream and applies it (the settlement and account parts use it). */
-  async commit(type: string, body: Record<string, unknown>): Promise<Payment | undefined> {
-    return await this.#commit(type, body);
+  /**
+   * Appends a record of the `payment` stream and applies it (the settlement and account parts use
+   * it); `quiet`: the change is announced by a later step (`announce`).
+   */
+  async commit(type: string, body: Record<string, unknown>, quiet = false): Promise<Payment | undefined> {
+    return await this.#commit(type, body, quiet);
+  }
+
+  announce(p: Payment): void {
+    this.emit('change', p);
   }
 
   /** The receipt of an account spend (no card number: paid from the account). */

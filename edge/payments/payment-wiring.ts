@@ -6,10 +6,13 @@
 import type { Logger } from 'pino';
 import { EcrError } from '../../firmware-bridge/bank-terminal/ecr-error.js';
 import type { DeviceDrivers } from '../devices/device-drivers.js';
+import type { DeviceIntake } from '../devices/device-intake.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
+import type { CardRow } from '../state/edge-state.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import { AccountPayments } from './account-payments.js';
 import type { Payment } from './payment-model.js';
 import { PaymentService } from './payment-service.js';
 import { type PaymentView, paymentView } from './payment-view.js';
@@ -25,6 +28,11 @@ export interface PaymentWiring {
   registry: DeviceRegistry;
   drivers: DeviceDrivers;
   residentExists: (id: string) => boolean;
+  /** The bound card with this UID (account spends). */
+  card: (uid: string) => CardRow | undefined;
+  /** Card taps come through here; a reader waiting for an account payment takes its tap. */
+  intake: DeviceIntake;
+  tapTimeoutMs: number;
   sse: SseHub;
   publicBase: () => string;
   backoff: { initialMs: number; maxMs: number };
@@ -39,6 +47,7 @@ export interface Payments {
   service: PaymentService;
   tokens: ReceiptTokens;
   settlements: SettlementService;
+  accounts: AccountPayments;
   view(p: Payment): PaymentView;
   stop(): Promise<void>;
 }
@@ -85,6 +94,18 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
   service.on('failure', ({ id, err }) => log.error({ err, paymentId: id }, 'payment step failed'));
   await service.start();
   const settlements = new SettlementService(service, w.now);
+  const accounts = new AccountPayments({
+    payments: service,
+    isReader: (id) => {
+      const d = w.registry.get(id);
+      return d === undefined ? undefined : d.type === 'card-reader';
+    },
+    card: w.card,
+    tapTimeoutMs: w.tapTimeoutMs,
+    ...(w.now ? { now: w.now } : {}),
+  });
+  accounts.start();
+  w.intake.claim('card.tapped', (deviceId, e) => e.type === 'card.tapped' && accounts.tap(deviceId, e));
   const schedule = scheduleSettlement(
     w.settleAt,
     w.tz,
@@ -103,9 +124,11 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
     service,
     tokens,
     settlements,
+    accounts,
     view,
     stop: async () => {
       schedule.stop();
+      accounts.stop();
       await service.close().catch((err: unknown) => log.error({ err }, 'payments snapshot failed'));
     },
   };
