@@ -1,7 +1,8 @@
 import mqtt from 'mqtt';
-import t from 'tap';
-import { launchBrowser, screenshot } from './helpers/browser.js';
-import { api } from './helpers/edge-process.js';
+import t, { type Test } from 'tap';
+
+import { adminLogIn, launchBrowser, screenshot } from './helpers/browser.js';
+import { ADMIN_PASSWORD, api } from './helpers/edge-process.js';
 import { startPayHouse, TERMINAL } from './helpers/pay-house.js';
 import { skipWithoutSocat } from './helpers/pty.js';
 
@@ -59,7 +60,7 @@ else {
   await page.getByTestId('attract').waitFor();
   await page.waitForSelector('[data-testid="conn-state"][data-state="open"]', { timeout: 15_000 });
 
-  async function spend(yuan: string) {
+  async function spend(t: Test, yuan: string) {
     await page.getByTestId('spend-start').tap();
     await page.getByTestId('pay-item-canteen').tap();
     for (const k of yuan) await page.getByTestId(`pay-key-${k === '.' ? 'dot' : k}`).tap();
@@ -70,7 +71,7 @@ else {
   }
 
   t.test('a spend paid by tapping the resident card', async (t) => {
-    await spend('12.5');
+    await spend(t, '12.5');
     await tap('04A1B2C3');
     await page.getByTestId('pay-approved').waitFor({ timeout: 15_000 });
     t.equal((await page.getByTestId('receipt-amount').textContent())?.trim(), '¥12.50');
@@ -81,11 +82,26 @@ else {
   });
 
   t.test('a spend over the balance is declined with its reason', async (t) => {
-    await spend('100');
+    await spend(t, '100');
     await tap('04A1B2C3');
     await page.getByTestId('pay-declined').waitFor({ timeout: 15_000 });
     t.equal((await page.getByTestId('pay-decline-reason').textContent())?.trim(), '居民卡余额不足');
     await page.getByTestId('pay-home').tap();
+  });
+
+  t.test("staff look the account up: the balance and the spend's entry", async (t) => {
+    const admin = await browser.context.newPage();
+    admin.on('pageerror', (e) => errors.push(e.message));
+    await adminLogIn(admin, httpUrl, 'admin', ADMIN_PASSWORD, 'current-user');
+    await admin.goto(`${httpUrl}/admin/#payments/accounts`);
+    await admin.fill('[data-testid="acc-form"] input[name=residentId]', 'r-1');
+    await admin.click('[data-testid="acc-form"] button[type=submit]');
+    await admin.getByTestId('acc-view').waitFor({ timeout: 10_000 });
+    t.equal((await admin.getByTestId('acc-balance').textContent())?.trim(), '¥37.50');
+    t.match(await admin.getByTestId('acc-entries').textContent(), /¥50\.00/, 'the top-up');
+    t.match(await admin.getByTestId('acc-entries').textContent(), /-¥12\.50/, 'the spend, as a debit');
+    await screenshot(admin, 'admin-account');
+    await admin.close();
   });
 
   t.test('no page errors', async (t) => {
