@@ -1,13 +1,13 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type HttpError } from '../api';
-import type { Translate } from '../i18n';
 import { useI18n } from '../i18n-context';
 import { isFinal, type PaymentItem } from '../payment-types';
-import { useNow } from '../use-now';
-import { CardWait, Confirming, Declined, Receipt } from './pay-result';
+import { AttemptView } from './pay-attempt-view';
+import { refusalText } from './pay-result';
 import { AmountStep, ConfirmStep, ItemStep, itemName } from './pay-steps';
 import type { PaymentBus } from './payment-bus';
+import { useAutoHome } from './use-auto-home';
 import { type Attempt, usePaymentAttempt } from './use-payment-attempt';
 
 export type PayMode = 'sale' | 'account';
@@ -27,31 +27,12 @@ function fits(item: PaymentItem, mode: PayMode): boolean {
   return item.kind === 'both' || item.kind === mode;
 }
 
-function refusalText(err: HttpError, t: Translate): string {
-  if (err.body.code === 'TERMINAL_BUSY') return t('payBusy');
-  if (err.body.code === 'TERMINAL_OFFLINE' || err.status === 404) return t('payOffline');
-  if (err.status === 0) return t('errNetwork');
-  return t('payFailed', { msg: err.body.message });
-}
-
 /** Whether the screen may go home by itself: never while money may be moving. */
 function mayLeave(a: Attempt | null): boolean {
   if (!a) return true;
   if (a.phase === 'sending') return false;
   if (a.phase !== 'tracking') return true;
   return a.view !== null && isFinal(a.view.state);
-}
-
-function useAutoHome(ms: number, active: boolean, resetKey: unknown, onHome: () => void): number {
-  const now = useNow(1000);
-  const [since, setSince] = useState(() => Date.now());
-  useEffect(() => setSince(Date.now()), [resetKey, active]);
-  useEffect(() => {
-    if (!active) return;
-    const timer = setTimeout(onHome, Math.max(0, since + ms - Date.now()));
-    return () => clearTimeout(timer);
-  }, [active, since, ms, onHome]);
-  return Math.min(ms / 1000, Math.max(0, Math.ceil((since + ms - now) / 1000)));
 }
 
 /**
@@ -113,28 +94,9 @@ export function PayFlow({
   let back: (() => void) | null = null;
   if (noDevice)
     body = html`<p class="pay-error" role="alert">${t(mode === 'sale' ? 'payNoTerminal' : 'payNoReader')}</p>`;
-  else if (a?.phase === 'tracking') {
-    const state = view?.state ?? a.created.state;
-    if (view && state === 'approved') body = html`<${Receipt} view=${view} itemLabel=${label(view.item)} />`;
-    else if (view && state === 'declined') {
-      body = html`<${Declined} view=${view} />`;
-      back = pay.reset;
-    } else if (view && state === 'voided')
-      body = html`<p class="pay-note" data-testid="pay-voided">${t('payVoided')}</p>`;
-    else if (state === 'unknown') body = html`<${Confirming} />`;
-    else body = html`<${CardWait} sale=${mode === 'sale'} prompt=${a.prompt ?? view?.prompt ?? null} />`;
-  } else if (a?.phase === 'sending')
-    body = html`<p class="pay-note" data-testid="pay-sending" role="status">${a.failures > 0 ? t('payRetrySend') : t('paySending')}</p>`;
-  else if (a?.phase === 'send-failed')
-    body = html`<div class="pay-result bad" data-testid="pay-send-failed">
-      <p class="pay-reason">${refusalText(a.error, t)}</p>
-      <button type="button" class="big-button pay-primary" data-testid="pay-resend" onClick=${pay.resend}>${t('payTryAgain')}</button>
-    </div>`;
-  else if (a?.phase === 'refused') {
-    body = html`<div class="pay-result bad" data-testid="pay-refused" data-code=${a.error.body.code}>
-      <p class="pay-reason">${refusalText(a.error, t)}</p>
-    </div>`;
-    back = pay.reset;
+  else if (a) {
+    body = html`<${AttemptView} attempt=${a} sale=${mode === 'sale'} label=${label} onResend=${pay.resend} />`;
+    if (a.phase === 'refused') back = pay.reset;
   } else if (loadError) body = html`<p class="pay-error" role="alert">${refusalText(loadError, t)}</p>`;
   else if (!items) body = html`<p class="pay-note">${t('loading')}</p>`;
   else if (step.kind === 'item')

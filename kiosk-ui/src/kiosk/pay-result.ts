@@ -1,9 +1,18 @@
 import { html } from 'htm/preact';
+import type { HttpError } from '../api';
 import type { MessageKey, Translate } from '../i18n';
 import { useI18n } from '../i18n-context';
 import { formatFen } from '../money';
 import type { PaymentView } from '../payment-types';
 import { formatDateTime } from '../time';
+
+/** Why a payment could not even start, in the resident's words. */
+export function refusalText(err: HttpError, t: Translate): string {
+  if (err.body.code === 'TERMINAL_BUSY') return t('payBusy');
+  if (err.body.code === 'TERMINAL_OFFLINE' || err.status === 404) return t('payOffline');
+  if (err.status === 0) return t('errNetwork');
+  return t('payFailed', { msg: err.body.message });
+}
 
 const KNOWN_CODES = new Set(['51', '55', 'C', 'NF', 'NOFUNDS', 'CARD', 'TIMEOUT']);
 
