@@ -30,6 +30,8 @@ import { receiptDigest } from './receipt-tokens.js';
 import type { TerminalPort } from './terminal-port.js';
 
 const SNAPSHOT = 'payments';
+/** A ref no sale ever gets (refs are random; this one is reserved): the probe of a silent terminal. */
+export const PROBE_REF = '000000000000';
 const SNAPSHOT_VERSION = 1;
 
 export interface PaymentServiceOptions {
@@ -77,6 +79,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #attempts = new Map<string, number>();
   readonly #querying = new Set<string>();
+  readonly #probing = new Set<string>();
   readonly #listening = new WeakSet<TerminalPort>();
   readonly #inflight = new Set<Promise<unknown>>();
   #createChain: Promise<unknown> = Promise.resolve();
@@ -216,7 +219,10 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
         throw new LinliError('TERMINAL_BUSY', `terminal ${sale.deviceId} is busy with ${holder.ref}`);
       if (this.settling.has(sale.deviceId))
         throw new LinliError('TERMINAL_BUSY', `terminal ${sale.deviceId} is settling`);
-      if (!terminal.online) throw new LinliError('TERMINAL_OFFLINE', `terminal ${sale.deviceId} is offline`);
+      if (!terminal.online) {
+        this.probe(sale.deviceId);
+        throw new LinliError('TERMINAL_OFFLINE', `terminal ${sale.deviceId} is offline`);
+      }
       const payment = await this.#commit('payment.created', {
         payment: v7(),
         ref: newRef((r) => this.#byRef.has(r)),
@@ -272,6 +278,21 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
       await this.#voided(p, traceNo, terminalTime);
       return p;
     });
+  }
+
+  /**
+   * Asks a terminal whose link is down (it stopped acknowledging) about a ref no sale has: its
+   * answer (`NF`) brings the link up again. The ECR link has no other probe; a closed port writes
+   * nothing.
+   */
+  probe(deviceId: string): void {
+    const terminal = this.opts.terminal(deviceId);
+    if (!terminal || terminal.online || this.#probing.has(deviceId) || this.#stopped) return;
+    this.#probing.add(deviceId);
+    void terminal
+      .query(PROBE_REF)
+      .catch(() => undefined)
+      .finally(() => this.#probing.delete(deviceId));
   }
 
   /** Queries an unknown payment once (before a settlement); never throws. */
@@ -417,7 +438,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     if (p.state !== 'unknown') return;
     const terminal = this.opts.terminal(p.deviceId);
     let answer: TerminalResultEvent | undefined;
-    if (terminal?.online) {
+    // Even while its link is down: the query itself is what brings it back.
+    if (terminal) {
       this.#listen(terminal);
       this.#querying.add(p.id);
       try {
