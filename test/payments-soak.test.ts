@@ -117,6 +117,8 @@ async function call(method: string, path: string, body?: unknown, key?: string) 
 let started = 0;
 const doubleTaps: { a: number; b: number; same: boolean }[] = [];
 const stats = { busy: 0, offline: 0, approved: 0, declined: 0 };
+/** Milliseconds from the first POST of a sale to seeing it final. */
+const durations: number[] = [];
 
 async function kill(): Promise<void> {
   let done!: () => void;
@@ -133,6 +135,7 @@ async function kill(): Promise<void> {
 /** One sale, to the end: re-sent with the same key until the edge has it, then followed until final. */
 async function sale(n: number, deviceId: string): Promise<void> {
   const key = `soak-${SEED}-${n}`;
+  const t0 = Date.now();
   const body = { amountFen: 1 + rnd.int(50_000), item: 'utility-bill', deviceId };
   let id: string | undefined;
   if (n === DOUBLE_TAP_AT) {
@@ -155,6 +158,7 @@ async function sale(n: number, deviceId: string): Promise<void> {
     if (FINAL.has(v.body.state as string)) {
       if (v.body.state === 'approved') stats.approved++;
       else stats.declined++;
+      durations.push(Date.now() - t0);
       return;
     }
     await sleep(15);
@@ -175,6 +179,9 @@ t.test(`soak: ${SALES} sales on ${TERMINALS} terminals (seed ${SEED})`, async (t
   const t0 = Date.now();
   await Promise.all(Array.from({ length: TERMINALS }, (_, i) => terminalClient(i)));
   t.comment(`sales done in ${Date.now() - t0} ms: ${JSON.stringify({ ...stats, ...faults })}`);
+  const sorted = [...durations].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  t.comment(`sale to final (ms): p50 ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}`);
   t.ok(faults.corrupted > 50, `frames corrupted: ${faults.corrupted}`);
   t.ok(faults.lostResults > 20, `results lost: ${faults.lostResults}`);
   t.same(

@@ -139,6 +139,7 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
       clearInterval(prober);
       accounts.stop();
       await service.close().catch((err: unknown) => log.error({ err }, 'payments snapshot failed'));
+      await tokens.close().catch((err: unknown) => log.error({ err }, 'closing the receipt tokens failed'));
     },
   };
 }
