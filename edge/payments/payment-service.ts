@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { v7 } from 'uuid';
+import type { SyncRecord } from '../../cloud-sync/protocol/record.js';
 import { EcrError } from '../../firmware-bridge/bank-terminal/ecr-error.js';
 import type { TerminalResultEvent } from '../../firmware-bridge/bank-terminal/events.js';
 import { LinliError } from '../errors.js';
@@ -83,6 +84,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   readonly #listening = new WeakSet<TerminalPort>();
   readonly #inflight = new Set<Promise<unknown>>();
   #createChain: Promise<unknown> = Promise.resolve();
+  /** Appends on their way to disk, not yet applied. */
+  #committing = 0;
   #stopped = false;
   readonly #random: () => number;
 
@@ -129,11 +132,24 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
-    await this.opts.snapshots.save(SNAPSHOT, {
-      version: SNAPSHOT_VERSION,
-      lsn: this.opts.records.lastLsn,
-      state: this.state,
-    });
+    await this.checkpoint();
+  }
+
+  /** The journal LSN up to which the saved snapshot covers this state (retention reads it). */
+  snapshotCovers(): Promise<number> {
+    return this.opts.snapshots.coveredLsn(SNAPSHOT);
+  }
+
+  /**
+   * Snapshots the state up to the journal's end, once no record is between the journal and the
+   * state (retention deletes segments only once a snapshot covers them); resolves with its LSN.
+   */
+  async checkpoint(): Promise<number> {
+    while (this.#committing > 0) await new Promise((r) => setTimeout(r, 1));
+    // Read and serialized in one go: no record can be applied in between.
+    const lsn = this.opts.records.lastLsn;
+    await this.opts.snapshots.save(SNAPSHOT, { version: SNAPSHOT_VERSION, lsn, state: this.state });
+    return lsn;
   }
 
   get(id: string): Payment | undefined {
@@ -334,8 +350,14 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** Appends, applies and (unless `quiet`: more records of the same step follow) announces. */
   async #commit(type: string, body: Record<string, unknown>, quiet = false): Promise<Payment | undefined> {
-    const record = await this.opts.records.append('payment', type, body);
-    applyPaymentRecord(this.state, record);
+    this.#committing++;
+    let record: SyncRecord;
+    try {
+      record = await this.opts.records.append('payment', type, body);
+      applyPaymentRecord(this.state, record);
+    } finally {
+      this.#committing--;
+    }
     const p = typeof body.payment === 'string' ? this.state.payments[body.payment] : undefined;
     if (p && type.startsWith('payment.')) {
       this.#index(p);
