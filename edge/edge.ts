@@ -247,7 +247,7 @@ export async function startEdge(
     config,
     records,
     clock,
-    holders: [alarms, points],
+    holders: [alarms, points, payments.service],
     version,
     configVersion: () => configSyncRef?.status().version ?? 0,
     log: log.child({ part: 'sync' }),

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { v7 } from 'uuid';
+import type { SyncRecord } from '../../cloud-sync/protocol/record.js';
 import { EcrError } from '../../firmware-bridge/bank-terminal/ecr-error.js';
 import type { TerminalResultEvent } from '../../firmware-bridge/bank-terminal/events.js';
 import { LinliError } from '../errors.js';
@@ -30,6 +31,8 @@ import { receiptDigest } from './receipt-tokens.js';
 import type { TerminalPort } from './terminal-port.js';
 
 const SNAPSHOT = 'payments';
+/** A ref no sale ever gets (refs are random; this one is reserved): the probe of a silent terminal. */
+export const PROBE_REF = '000000000000';
 const SNAPSHOT_VERSION = 1;
 
 export interface PaymentServiceOptions {
@@ -77,9 +80,12 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #attempts = new Map<string, number>();
   readonly #querying = new Set<string>();
+  readonly #probing = new Set<string>();
   readonly #listening = new WeakSet<TerminalPort>();
   readonly #inflight = new Set<Promise<unknown>>();
   #createChain: Promise<unknown> = Promise.resolve();
+  /** Appends on their way to disk, not yet applied. */
+  #committing = 0;
   #stopped = false;
   readonly #random: () => number;
 
@@ -126,11 +132,24 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
-    await this.opts.snapshots.save(SNAPSHOT, {
-      version: SNAPSHOT_VERSION,
-      lsn: this.opts.records.lastLsn,
-      state: this.state,
-    });
+    await this.checkpoint();
+  }
+
+  /** The journal LSN up to which the saved snapshot covers this state (retention reads it). */
+  snapshotCovers(): Promise<number> {
+    return this.opts.snapshots.coveredLsn(SNAPSHOT);
+  }
+
+  /**
+   * Snapshots the state up to the journal's end, once no record is between the journal and the
+   * state (retention deletes segments only once a snapshot covers them); resolves with its LSN.
+   */
+  async checkpoint(): Promise<number> {
+    while (this.#committing > 0) await new Promise((r) => setTimeout(r, 1));
+    // Read and serialized in one go: no record can be applied in between.
+    const lsn = this.opts.records.lastLsn;
+    await this.opts.snapshots.save(SNAPSHOT, { version: SNAPSHOT_VERSION, lsn, state: this.state });
+    return lsn;
   }
 
   get(id: string): Payment | undefined {
@@ -216,7 +235,10 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
         throw new LinliError('TERMINAL_BUSY', `terminal ${sale.deviceId} is busy with ${holder.ref}`);
       if (this.settling.has(sale.deviceId))
         throw new LinliError('TERMINAL_BUSY', `terminal ${sale.deviceId} is settling`);
-      if (!terminal.online) throw new LinliError('TERMINAL_OFFLINE', `terminal ${sale.deviceId} is offline`);
+      if (!terminal.online) {
+        this.probe(sale.deviceId);
+        throw new LinliError('TERMINAL_OFFLINE', `terminal ${sale.deviceId} is offline`);
+      }
       const payment = await this.#commit('payment.created', {
         payment: v7(),
         ref: newRef((r) => this.#byRef.has(r)),
@@ -274,6 +296,21 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     });
   }
 
+  /**
+   * Asks a terminal whose link is down (it stopped acknowledging) about a ref no sale has: its
+   * answer (`NF`) brings the link up again. The ECR link has no other probe; a closed port writes
+   * nothing.
+   */
+  probe(deviceId: string): void {
+    const terminal = this.opts.terminal(deviceId);
+    if (!terminal || terminal.online || this.#probing.has(deviceId) || this.#stopped) return;
+    this.#probing.add(deviceId);
+    void terminal
+      .query(PROBE_REF)
+      .catch(() => undefined)
+      .finally(() => this.#probing.delete(deviceId));
+  }
+
   /** Queries an unknown payment once (before a settlement); never throws. */
   async queryOnce(id: string): Promise<void> {
     const p = this.state.payments[id];
@@ -313,8 +350,14 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** Appends, applies and (unless `quiet`: more records of the same step follow) announces. */
   async #commit(type: string, body: Record<string, unknown>, quiet = false): Promise<Payment | undefined> {
-    const record = await this.opts.records.append('payment', type, body);
-    applyPaymentRecord(this.state, record);
+    this.#committing++;
+    let record: SyncRecord;
+    try {
+      record = await this.opts.records.append('payment', type, body);
+      applyPaymentRecord(this.state, record);
+    } finally {
+      this.#committing--;
+    }
     const p = typeof body.payment === 'string' ? this.state.payments[body.payment] : undefined;
     if (p && type.startsWith('payment.')) {
       this.#index(p);
@@ -417,7 +460,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     if (p.state !== 'unknown') return;
     const terminal = this.opts.terminal(p.deviceId);
     let answer: TerminalResultEvent | undefined;
-    if (terminal?.online) {
+    // Even while its link is down: the query itself is what brings it back.
+    if (terminal) {
       this.#listen(terminal);
       this.#querying.add(p.id);
       try {

@@ -105,6 +105,14 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
     ...(w.now ? { now: w.now } : {}),
   });
   accounts.start();
+  // A terminal that stopped acknowledging is asked now and then, so its link comes back by itself.
+  const prober = setInterval(
+    () => {
+      for (const d of w.registry.list()) if (d.type === 'bank-terminal') service.probe(d.id);
+    },
+    Math.max(w.backoff.initialMs, 200),
+  );
+  prober.unref();
   w.intake.claim('card.tapped', (deviceId, e) => e.type === 'card.tapped' && accounts.tap(deviceId, e));
   const schedule = scheduleSettlement(
     w.settleAt,
@@ -128,8 +136,10 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
     view,
     stop: async () => {
       schedule.stop();
+      clearInterval(prober);
       accounts.stop();
       await service.close().catch((err: unknown) => log.error({ err }, 'payments snapshot failed'));
+      await tokens.close().catch((err: unknown) => log.error({ err }, 'closing the receipt tokens failed'));
     },
   };
 }
