@@ -26,6 +26,7 @@ import { SseHub } from './events/sse-hub.js';
 import { buildApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
+import { type Payments, startPayments } from './payments/payment-wiring.js';
 import type { PointsService } from './points/points-service.js';
 import { startPoints } from './points/points-wiring.js';
 import { idDigestKey } from './residents/id-number.js';
@@ -52,6 +53,7 @@ export interface RunningEdge {
   residents: ResidentService;
   cards: CardService;
   points: PointsService;
+  payments: Payments;
   sync: EdgeSync;
   clock: EdgeClock;
   configSync: ConfigSync;
@@ -162,6 +164,11 @@ export async function startEdge(
       backoffMaxMs: config.serialBackoffMaxMs,
       cardCooldownMs: config.cardCooldownMs,
       pcscHeartbeatMs: config.pcscHeartbeatMs,
+      ecr: {
+        ackTimeoutMs: config.ecrAckTimeoutMs,
+        resultTimeoutMs: config.ecrResultTimeoutMs,
+        queryTimeoutMs: config.ecrQueryTimeoutMs,
+      },
     },
     log.child({ part: 'drivers' }),
   );
@@ -218,11 +225,29 @@ export async function startEdge(
     now: clock.now,
     log,
   });
+  const payments = await startPayments({
+    dataDir: config.dataDir,
+    records,
+    snapshots,
+    registry,
+    drivers,
+    residentExists: (id) => state.data.residents.some((r) => r.id === id),
+    card: (uid) => cards.get(uid),
+    intake,
+    tapTimeoutMs: config.accountTapTimeoutMs,
+    sse,
+    publicBase: () => publicBase,
+    backoff: { initialMs: config.paymentQueryBackoffMs, maxMs: config.paymentQueryBackoffMaxMs },
+    settleAt: config.settleAt,
+    tz: config.tz,
+    now: clock.now,
+    log,
+  });
   const edgeSync = await EdgeSync.open({
     config,
     records,
     clock,
-    holders: [alarms, points],
+    holders: [alarms, points, payments.service],
     version,
     configVersion: () => configSyncRef?.status().version ?? 0,
     log: log.child({ part: 'sync' }),
@@ -289,6 +314,7 @@ export async function startEdge(
     rollup.stop();
     await stopAlarms();
     await points.close().catch((err: unknown) => log.error({ err }, 'points snapshot failed'));
+    await payments.stop();
     await drivers.stopAll();
     await rollup.flush().catch((err: unknown) => log.error({ err }, 'writing device counters failed'));
     await statusClient.stop();
@@ -324,6 +350,7 @@ export async function startEdge(
         residents,
         cards,
         points,
+        payments,
         sync: edgeSync,
         records,
         configSync,
@@ -356,6 +383,7 @@ export async function startEdge(
       residents,
       cards,
       points,
+      payments,
       sync: edgeSync,
       clock,
       configSync,

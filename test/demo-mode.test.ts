@@ -40,7 +40,7 @@ t.test('simulated devices are registered and online, and scans flow', async (t) 
   t.equal(byId.get('qr-wifi')?.transport, 'mqtt', 'a wireless scanner over MQTT');
   t.equal(byId.get('qr-wifi')?.online, true);
   t.ok(byId.has('kiosk-lobby'));
-  for (const id of ['btn-401', 'panel-hall', 'modem-1', 'reader-hall']) {
+  for (const id of ['btn-401', 'panel-hall', 'modem-1', 'reader-hall', 'pos-lobby']) {
     for (let i = 0; i < 100 && !byId.get(id)?.online; i++) {
       await new Promise((r) => setTimeout(r, 50));
       const again = await api<{ id: string; online: boolean; transport: string }>(
@@ -68,4 +68,26 @@ t.test('simulated devices are registered and online, and scans flow', async (t) 
   t.match(swipe.data, { deviceId: 'reader-hall', result: 'ok', residentId: /^m-demo-/, credited: 2 });
   const goods = await api<{ stock: number }[]>(edge.httpUrl, token, 'GET', '/api/points/goods');
   t.ok(goods.body.length > 0 && goods.body.every((g) => g.stock > 0), 'the points supermarket is stocked');
+});
+
+t.test('the simulated bank terminal takes a payment from the kiosk', async (t) => {
+  const line = edge.stderr.find((l) => l.includes('kiosk screen:'));
+  const kiosk = /#token=(\S+)/.exec(line ?? '')?.[1] as string;
+  const res = await fetch(`${edge.httpUrl}/api/payments`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${kiosk}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'demo-pay-0001',
+    },
+    body: JSON.stringify({ amountFen: 1500, item: 'canteen', deviceId: 'pos-lobby' }),
+  });
+  t.equal(res.status, 201);
+  const { id } = (await res.json()) as { id: string };
+  let state = '';
+  for (let i = 0; i < 300 && !['approved', 'declined'].includes(state); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    state = (await api<{ state: string }>(edge.httpUrl, kiosk, 'GET', `/api/payments/${id}`)).body.state;
+  }
+  t.equal(state, 'approved');
 });

@@ -32,7 +32,7 @@ import { isKnownType, RECORD_TYPES } from './record-types.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EDGE = join(ROOT, 'edge');
 /** Dotted strings near a dynamic append that are not record types. */
-const NOT_RECORD_TYPES = new Set<string>([]);
+const NOT_RECORD_TYPES = new Set<string>(['terminal.prompt', 'terminal.result']); // the payments' driver events
 const DOTTED = /'([a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+)'/g;
 const FILE_EXTENSIONS = /\.(?:json|js|ts|mjs|cjs|html|css|csv|xlsx|txt|log|pem|key|sock)$/;
 

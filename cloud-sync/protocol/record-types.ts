@@ -18,8 +18,19 @@ export const RECORD_TYPES = {
     'alarm.resolved',
     'alarm.delivery',
   ],
-  /** No payment records yet. */
-  payment: [],
+  /** Bank-card sales, the resident-card account, settlement (docs/payments.md). */
+  payment: [
+    'payment.created',
+    'payment.sent',
+    'payment.unknown',
+    'payment.approved',
+    'payment.declined',
+    'payment.voided',
+    'account.credited',
+    'account.debited',
+    'settlement.closed',
+    'reconciliation.made',
+  ],
   points: [
     'card.swipe',
     'session.opened',

@@ -30,6 +30,14 @@ export interface EdgeConfig {
   serialBackoffMs: number;
   serialBackoffMaxMs: number;
   cardCooldownMs: number;
+  ecrAckTimeoutMs: number;
+  ecrResultTimeoutMs: number;
+  ecrQueryTimeoutMs: number;
+  paymentQueryBackoffMs: number;
+  paymentQueryBackoffMaxMs: number;
+  accountTapTimeoutMs: number;
+  /** `HH:MM` house time, or '' (never). */
+  settleAt: string;
   pcscHeartbeatMs: number;
   deviceCountersMs: number;
   alarmEscalateMs: number;
@@ -104,6 +112,7 @@ function parseValue(def: KeyDef, text: string): string | number | boolean {
       return text.replace(/\/+$/, '');
     }
     case 'string':
+      if (text.length === 0 && k.pattern?.test('')) return text;
       if (text.length === 0) throw new ConfigError(def.env, 'must not be empty');
       if (k.pattern && !k.pattern.test(text)) {
         throw new ConfigError(
@@ -156,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<EdgeC
   for (const def of EDGE_KEYS) {
     const v = env[def.env];
     if (v !== undefined && v !== '') raw[def.env] = v;
+    // An empty daily settlement time means "never", not "the default".
+    else if (v === '' && def.env === 'LINLI_SETTLE_AT') raw[def.env] = v;
   }
   const out: Record<string, unknown> = {};
   for (const def of EDGE_KEYS) {
@@ -173,6 +184,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<EdgeC
   }
   if (cfg.serialBackoffMaxMs < cfg.serialBackoffMs) {
     throw new ConfigError('LINLI_SERIAL_BACKOFF_MAX_MS', 'must not be below LINLI_SERIAL_BACKOFF_MS');
+  }
+  if (cfg.paymentQueryBackoffMaxMs < cfg.paymentQueryBackoffMs) {
+    throw new ConfigError(
+      'LINLI_PAYMENT_QUERY_BACKOFF_MAX_MS',
+      'must not be below LINLI_PAYMENT_QUERY_BACKOFF_MS',
+    );
   }
   if (Boolean(cfg.cloudUrl) !== Boolean(cfg.houseSecret)) {
     throw new ConfigError(

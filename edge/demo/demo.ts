@@ -8,6 +8,7 @@ import type { EdgeConfig } from '../config/config.js';
 import type { NewDevice } from '../devices/device-registry.js';
 import type { RunningEdge } from '../edge.js';
 import { startHelpDemo } from './demo-help.js';
+import { DEMO_TERMINAL, startPaymentsDemo } from './demo-payments.js';
 import { startPointsDemo } from './demo-points.js';
 
 /** What the demo's scanners read, in turn: a badge link, a grid-cell code, a service code, a barcode. */
@@ -23,8 +24,8 @@ const FIRST_SCAN_MS = 3_000;
 const HEARTBEAT_S = 30;
 
 /**
- * Demo mode (LINLI_DEMO=1): registers a kiosk screen and two QR scanners and drives them with the
- * real simulators — a serial scanner on a socat pty pair (when socat is installed) and a wireless
+ * Demo mode (LINLI_DEMO=1): registers a kiosk screen, two QR scanners (and the help, points and
+ * payment devices of demo-*.ts) and drives them with the real simulators — a serial scanner on a socat pty pair (when socat is installed) and a wireless
  * MQTT scanner with heartbeats — so the pages show live devices. Returns the stop function.
  */
 export async function startDemo(
@@ -129,9 +130,17 @@ export async function startDemo(
   });
   stops.push(await startHelpDemo(edge, config.dataDir, pty !== undefined, register, dlog));
   stops.push(await startPointsDemo(edge, config.dataDir, pty !== undefined, register, dlog));
+  stops.push(await startPaymentsDemo(config.dataDir, pty !== undefined, register, dlog));
   for (const t of timers) t.unref();
   dlog.info(
-    { devices: ['kiosk-lobby', pty ? 'qr-lobby' : undefined, 'qr-wifi'].filter(Boolean) },
+    {
+      devices: [
+        'kiosk-lobby',
+        pty ? 'qr-lobby' : undefined,
+        'qr-wifi',
+        pty ? DEMO_TERMINAL : undefined,
+      ].filter(Boolean),
+    },
     'demo devices running',
   );
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { BankTerminalDriver } from '../../firmware-bridge/bank-terminal/driver.js';
 import { PcscReaderClaims } from '../../firmware-bridge/card-reader/pcsc-claims.js';
 import { PcscCardReaderDriver } from '../../firmware-bridge/card-reader/pcsc-driver.js';
 import { SerialCardReaderDriver } from '../../firmware-bridge/card-reader/serial-driver.js';
@@ -16,6 +17,8 @@ export interface RunningDriver {
   command?(cmd: DeviceCommand): Promise<void>;
   /** A GSM modem: send one SMS. */
   sendSms?(to: string, text: string): Promise<unknown>;
+  /** A bank terminal: the driver itself, which the payments drive (edge/payments/). */
+  terminal?: BankTerminalDriver;
 }
 
 /** Commands on `linli/v1/dev/{id}/cmd` (DESIGN.md): only the fields drivers read. */
@@ -42,6 +45,8 @@ export interface DriverTimings {
   cardCooldownMs: number;
   /** How often a PC/SC worker pings (a silent one is replaced after 5). */
   pcscHeartbeatMs: number;
+  /** Bank terminals: the ECR link's ACK timeout, and how long answers may take. */
+  ecr: { ackTimeoutMs: number; resultTimeoutMs: number; queryTimeoutMs: number };
 }
 
 type DriverFactory = (device: DeviceRow, sink: DriverSink, timings: DriverTimings) => RunningDriver;
@@ -78,7 +83,7 @@ function forwarding<
   return driver;
 }
 
-/** One factory per serial device type the edge drives itself; later issues add terminals… */
+/** One factory per serial device type the edge drives itself. */
 const SERIAL: Partial<Record<DeviceRow['type'], DriverFactory>> = {
   'qr-scanner': (d, sink, timings) =>
     forwarding(new QrScannerDriver({ ...lineOptions(d, timings), encoding: d.encoding ?? 'utf-8' }), d, sink),
@@ -92,6 +97,20 @@ const SERIAL: Partial<Record<DeviceRow['type'], DriverFactory>> = {
       d,
       sink,
     ),
+  'bank-terminal': (d, sink, timings) => {
+    const { ackTimeoutMs, resultTimeoutMs, queryTimeoutMs } = timings.ecr;
+    const driver = report(
+      new BankTerminalDriver({
+        ...lineOptions(d, timings),
+        // A resend of a terminal frame comes within its sends' ACK timeouts: a repeat after that is new.
+        timings: { ackTimeoutMs, resultTimeoutMs, queryTimeoutMs, duplicateWindowMs: ackTimeoutMs * 3 },
+      }),
+      d,
+      sink,
+    );
+    // Its results are no device events: the payments take them from the driver (edge/payments/).
+    return Object.assign(driver, { terminal: driver });
+  },
   'gsm-modem': (d, sink, timings) => report(new GsmModemDriver(lineOptions(d, timings)), d, sink),
   'help-panel': (d, sink, timings) => {
     const driver = forwarding(new HelpPanelDriver(lineOptions(d, timings)), d, sink);

@@ -10,6 +10,12 @@ import type { DeviceRegistry } from './device-registry.js';
 /** Does what an event means (write a record, raise an alarm…). One handler per event type. */
 export type EventHandler = (deviceId: string, event: DeviceEvent) => Promise<void>;
 
+/**
+ * Takes an event before its handler when it says so (`true`): a card reader waiting for the tap
+ * that pays an account payment takes that tap, and points never see it.
+ */
+export type EventClaim = (deviceId: string, event: DeviceEvent) => boolean;
+
 export interface IntakeMetrics {
   accepted(type: string): void;
   rejected(reason: string): void;
@@ -22,6 +28,7 @@ export interface IntakeMetrics {
  */
 export class DeviceIntake {
   private readonly handlers = new Map<string, EventHandler>();
+  private readonly claims = new Map<string, EventClaim>();
 
   constructor(
     private readonly registry: DeviceRegistry,
@@ -33,6 +40,11 @@ export class DeviceIntake {
 
   on(type: DeviceEvent['type'], handler: EventHandler): void {
     this.handlers.set(type, handler);
+  }
+
+  /** Lets `claim` take events of `type` before their handler (one claim per type). */
+  claim(type: DeviceEvent['type'], claim: EventClaim): void {
+    this.claims.set(type, claim);
   }
 
   /** Entry point for the broker subscription on `linli/v1/dev/+/+`. */
@@ -67,6 +79,7 @@ export class DeviceIntake {
     this.health.countEvent(deviceId);
     this.metrics.accepted(event.type);
     this.bus.emit('device.event', { deviceId, event });
+    if (this.claims.get(event.type)?.(deviceId, event)) return;
     const handler = this.handlers.get(event.type);
     if (!handler) return;
     handler(deviceId, event).catch((err: unknown) => {

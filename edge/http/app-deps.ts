@@ -9,6 +9,7 @@ import type { DeviceHealth } from '../devices/device-health.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+import type { Payments } from '../payments/payment-wiring.js';
 import type { PointsService } from '../points/points-service.js';
 import type { ResidentService } from '../residents/resident-service.js';
 import type { EdgeState } from '../state/edge-state.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   residents: ResidentService;
   cards: CardService;
   points?: PointsService;
+  /** Bank-card sales, the resident-card account, settlement (absent in some route tests). */
+  payments?: Payments;
   /** Sync with the cloud (absent in some route tests). */
   sync?: EdgeSync;
   /** The journal, for the `registry` records of edits made by routes (users, devices, duty, contacts). */

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { installErrorHandler } from './error-handler.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { alarmRoutes } from './routes/alarm-routes.js';
 import { alarmSettingsRoutes } from './routes/alarm-settings-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -18,9 +19,12 @@ import { eventRoutes } from './routes/event-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
 import { noticeRoutes } from './routes/notice-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
+import { paymentRoutes } from './routes/payment-routes.js';
 import { pointsRoutes } from './routes/points-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { receiptRoutes } from './routes/receipt-routes.js';
 import { residentRoutes } from './routes/resident-routes.js';
+import { settlementRoutes } from './routes/settlement-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import type { TypedApp } from './typed-app.js';
@@ -72,7 +76,11 @@ export async function buildApp(deps: AppDeps, serverOpts: FastifyServerOptions =
     residentRoutes,
     cardRoutes,
     pointsRoutes,
+    paymentRoutes,
+    settlementRoutes,
+    accountRoutes,
     publicRoutes,
+    receiptRoutes,
     syncRoutes,
     configSyncRoutes,
     noticeRoutes,

@@ -47,3 +47,20 @@ export function requireKiosk(registry: DeviceRegistry) {
     req.kiosk = kiosk;
   };
 }
+
+/**
+ * preHandler of the routes a paired kiosk shares with staff (payments): a kiosk token (Bearer or
+ * the `linli_kiosk` cookie) sets `req.kiosk`; otherwise a session of at least `role`.
+ */
+export function requireKioskOrRole(registry: DeviceRegistry, users: UserService, role: Role) {
+  const staff = requireRole(users, role);
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const token = requestToken(req, KIOSK_COOKIE);
+    const kiosk = token ? registry.kioskForToken(token) : undefined;
+    if (kiosk) {
+      req.kiosk = kiosk;
+      return;
+    }
+    await staff(req, reply);
+  };
+}

@@ -36,6 +36,7 @@ const REASONS: Record<number, string> = {
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function body(statusCode: number, code: keyof typeof ERROR_CODES, message: string) {

@@ -156,9 +156,20 @@ export class BankTerminalDriver extends EventEmitter<BankTerminalDriverEvents> {
    * Rejects with an {@link EcrError}; after `no-ack`, `link-lost` or `timeout` the sale's fate is
    * unknown: never send it again, query it. A result that arrives later is still an `event`.
    */
-  async sale(ref: string, amountFen: number, memo: string): Promise<TerminalResultEvent> {
+  async sale(
+    ref: string,
+    amountFen: number,
+    memo: string,
+    /** Called once the terminal acknowledged the `S` frame: from then on it has the sale. */
+    onAck?: () => void,
+  ): Promise<TerminalResultEvent> {
     const message = { type: 'S', ref, amountFen, memo } as const;
-    return (await this.#request(`S:${ref}`, message, this.#timings.resultTimeoutMs)) as TerminalResultEvent;
+    return (await this.#request(
+      `S:${ref}`,
+      message,
+      this.#timings.resultTimeoutMs,
+      onAck,
+    )) as TerminalResultEvent;
   }
 
   /** Sends `Q|<ref>` and resolves with the answer (`R`: `PD` in progress, `NF` unknown, `VD` voided …). */
@@ -188,7 +199,12 @@ export class BankTerminalDriver extends EventEmitter<BankTerminalDriverEvents> {
     )) as TerminalSettlementEvent;
   }
 
-  async #request(key: string, message: EcrEdgeMessage, timeoutMs: number): Promise<BankTerminalEvent> {
+  async #request(
+    key: string,
+    message: EcrEdgeMessage,
+    timeoutMs: number,
+    onAck?: () => void,
+  ): Promise<BankTerminalEvent> {
     let data: Buffer;
     try {
       data = encodeEcrMessage(message);
@@ -215,6 +231,7 @@ export class BankTerminalDriver extends EventEmitter<BankTerminalDriverEvents> {
     try {
       await this.#ecr.send(data);
       pending.acked = true;
+      onAck?.();
       if (!pending.done) {
         pending.timer = setTimeout(() => {
           this.#settle(key, new EcrError('timeout', `${message.type}: no answer within ${timeoutMs} ms`));

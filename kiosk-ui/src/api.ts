@@ -37,6 +37,8 @@ function errorBody(res: Response, text: string): ApiError {
 export interface ApiOptions {
   /** Give up after this long: the call then fails like a lost connection (status 0). */
   timeoutMs?: number;
+  /** Extra request headers (an `Idempotency-Key`). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function api<T>(
   body?: unknown,
   options: ApiOptions = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {

@@ -2,6 +2,8 @@ import { enAlarms, zhAlarms } from './i18n-alarms';
 import { enConfigSync, zhConfigSync } from './i18n-config-sync';
 import { enElders, zhElders } from './i18n-elders';
 import { enKioskCards, zhKioskCards } from './i18n-kiosk-cards';
+import { enPayKiosk, zhPayKiosk } from './i18n-pay-kiosk';
+import { enPayments, zhPayments } from './i18n-payments';
 import { enPoints, zhPoints } from './i18n-points';
 import { enSync, zhSync } from './i18n-sync';
 
@@ -127,6 +129,8 @@ const zh = {
   ...zhAlarms,
   ...zhElders,
   ...zhKioskCards,
+  ...zhPayKiosk,
+  ...zhPayments,
   ...zhPoints,
   ...zhSync,
   ...zhConfigSync,
@@ -252,6 +256,8 @@ const en: Record<MessageKey, string> = {
   ...enAlarms,
   ...enElders,
   ...enKioskCards,
+  ...enPayKiosk,
+  ...enPayments,
   ...enPoints,
   ...enSync,
   ...enConfigSync,

@@ -276,6 +276,15 @@ CREATE TABLE points_monthly (
 CREATE INDEX config_entities_branch ON config_entities ((data ->> 'branch')) WHERE kind = 'resident';
 `,
   },
+  {
+    version: 5,
+    name: 'receipt pages: payment records by receipt digest',
+    sql: `
+-- /p/receipt/{token}: the newest approved or voided payment record whose receipt has the token's digest.
+CREATE INDEX records_receipt_digest ON records ((body #>> '{receipt,digest}'), ts)
+  WHERE stream = 'payment' AND type IN ('payment.approved', 'payment.voided');
+`,
+  },
 ];
 
 /**

@@ -10,6 +10,9 @@ import type { TypedApp } from '../typed-app.js';
 /** What a kiosk screen may see of the house's events. */
 const KIOSK_EVENTS = new Set(['qr.scanned', 'kiosk.alarm', 'kiosk.greeting', 'kiosk.notices']);
 
+/** Payment events: a kiosk sees those of the payments it started. */
+const PAYMENT_EVENTS = new Set(['payment', 'payment.prompt']);
+
 const KioskSession = Type.Object({ deviceId: Type.String(), house: Type.String() });
 
 /** Routes of the residents' kiosk screens; each needs the screen's own token. */
@@ -97,7 +100,10 @@ export async function kioskRoutes(app: TypedApp, deps: AppDeps): Promise<void> {
         reply,
         deps.sse,
         config.sseKeepaliveMs,
-        (e) => KIOSK_EVENTS.has(e.event),
+        (e) =>
+          KIOSK_EVENTS.has(e.event) ||
+          (PAYMENT_EVENTS.has(e.event) &&
+            deps.payments?.service.get((e.data as { id: string }).id)?.kioskId === id),
         () => {
           const n = (open.get(id) ?? 1) - 1;
           if (n > 0) open.set(id, n);

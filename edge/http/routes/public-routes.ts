@@ -5,9 +5,9 @@ import type { AppDeps } from '../app-deps.js';
 import { requestToken, SESSION_COOKIE } from '../auth-guard.js';
 import type { TypedApp } from '../typed-app.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)}</title><style>body{font-family:system-ui,"WenQuanYi Micro Hei",sans-serif;margin:0;background:#f4f6fa;color:#111;font-size:20px}main{max-width:36rem;margin:0 auto;padding:1.2rem}h1{font-size:1.5rem}section{background:#fff;border-radius:12px;padding:1rem 1.2rem;margin:1rem 0;box-shadow:0 1px 3px #0002}a.tel{display:block;font-size:1.6rem;font-weight:700;color:#0b57d0;text-decoration:none;margin:.3rem 0}.code{font-family:monospace;font-size:1.3rem}.muted{color:#555;font-size:1rem}</style></head><body><main>${body}</main></body></html>`;
 }
 

@@ -1,5 +1,6 @@
 import type { DeviceStatusEvent, QrScannedView } from '../../../edge/api/types';
 import type { Alarm } from '../alarm-types';
+import type { PaymentView } from '../payment-types';
 import { type ConnState, connectSse, type SseHandlers } from '../sse';
 import type { SwipeEvent } from './points-types';
 
@@ -9,6 +10,7 @@ export interface AdminEvents {
   'qr.scanned': QrScannedView;
   alarm: Alarm;
   'points.swipe': SwipeEvent;
+  payment: PaymentView;
 }
 
 export interface AdminSubscriber {
@@ -44,6 +46,7 @@ export function subscribeAdminEvents(sub: AdminSubscriber): () => void {
         'qr.scanned': fanOut('qr.scanned'),
         alarm: fanOut('alarm'),
         'points.swipe': fanOut('points.swipe'),
+        payment: fanOut('payment'),
       },
       onState: (state, status) => {
         last = { state, status };

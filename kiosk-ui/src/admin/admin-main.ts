@@ -8,6 +8,7 @@ import './alarm-log.css';
 import './elders.css';
 import './badge.css';
 import './points.css';
+import './payments.css';
 import './config-sync.css';
 
 const root = document.getElementById('app');

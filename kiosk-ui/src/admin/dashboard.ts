@@ -8,6 +8,7 @@ import { DutyRoster } from './duty-roster';
 import { Elders } from './elders';
 import { errorText } from './error-text';
 import { NoticesPage } from './notices-page';
+import { PaymentsPage } from './payments-page';
 import { AdminNav, useHashRoute } from './points-nav';
 import { PointsPage } from './points-page';
 import { RecentEvents } from './recent-events';
@@ -37,6 +38,12 @@ export function Dashboard({ me, onAuthLost }: { me: MeResponse; onAuthLost: () =
       <${AdminNav} route=${route} />
       ${alarms}
       <${PointsPage} me=${me} route=${route} onAuthLost=${onAuthLost} />
+    </main>`;
+  if (route.startsWith('payments'))
+    return html`<main class="dashboard">
+      <${AdminNav} route=${route} />
+      ${alarms}
+      <${PaymentsPage} me=${me} route=${route} onAuthLost=${onAuthLost} />
     </main>`;
   if (route === 'notices' || route === 'sync')
     return html`<main class="dashboard">

@@ -54,10 +54,10 @@ export function NavTabs({
   </nav>`;
 }
 
-/** The dashboard's top level: the house (devices, alarms, elders), party-member points, notices, cloud sync. */
+/** The dashboard's top level: the house (devices, alarms, elders), party-member points, payments, notices, cloud sync. */
 export function AdminNav({ route }: { route: string }) {
   const top = route.split('/')[0] ?? '';
-  const current = ['points', 'notices', 'sync'].includes(top) ? top : 'overview';
+  const current = ['points', 'payments', 'notices', 'sync'].includes(top) ? top : 'overview';
   return html`<${NavTabs}
     className="admin-nav"
     label="navMain"
@@ -65,6 +65,7 @@ export function AdminNav({ route }: { route: string }) {
     tabs=${[
       { route: 'overview', label: 'navOverview', testId: 'nav-overview' },
       { route: 'points', label: 'navPoints', testId: 'nav-points' },
+      { route: 'payments', label: 'navPayments', testId: 'nav-payments' },
       { route: 'notices', label: 'navNotices', testId: 'nav-notices' },
       { route: 'sync', label: 'navSync', testId: 'nav-sync' },
     ]}

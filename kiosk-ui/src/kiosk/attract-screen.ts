@@ -5,13 +5,16 @@ import { formatClockDate, formatClockTime } from '../time';
 import { useNow } from '../use-now';
 import { HelpButtons } from './help';
 import { NoticeBoard } from './notice-board';
+import type { PayMode } from './pay-flow';
 import type { HelpKey } from './use-help-press';
 
 export function AttractScreen({
   onHelp,
   calling,
   notices = [],
+  onPay,
 }: {
+  onPay?: (mode: PayMode) => void;
   onHelp: (key: HelpKey) => void;
   calling: HelpKey | null;
   notices?: KioskNoticeView[];
@@ -33,6 +36,18 @@ export function AttractScreen({
         <p class="prompt-alt" lang=${locale === 'zh-CN' ? 'en' : 'zh-CN'}>${t('kioskPromptAlt')}</p>
       </div>
       <${NoticeBoard} notices=${notices} />
+      ${
+        onPay
+          ? html`<div class="pay-entry">
+            <button type="button" class="pay-entry-button" data-testid="pay-start" onClick=${() => onPay('sale')}>
+              <strong>${t('payStart')}</strong><span class="alt">${t('payStartAlt')}</span>
+            </button>
+            <button type="button" class="pay-entry-button" data-testid="spend-start" onClick=${() => onPay('account')}>
+              <strong>${t('spendStart')}</strong><span class="alt">${t('spendStartAlt')}</span>
+            </button>
+          </div>`
+          : null
+      }
     </div>
     <${HelpButtons} onHelp=${onHelp} calling=${calling} />
   </section>`;

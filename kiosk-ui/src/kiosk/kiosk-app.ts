@@ -1,14 +1,18 @@
 import { html } from 'htm/preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { QrScannedView } from '../../../edge/api/types';
 import type { KioskAlarmView } from '../alarm-types';
 import { I18nContext, LangToggle, useI18n, useLangState } from '../i18n-context';
+import type { PaymentPrompt, PaymentView } from '../payment-types';
 import { type ConnState, connectSse } from '../sse';
 import { AttractScreen } from './attract-screen';
 import { GREETING_SHOW_MS, Greeting, type KioskGreeting } from './greeting';
 import { AlarmBanner, HelpStatus, useKioskAlarms } from './help';
 import { useKioskNotices } from './notice-board';
 import { type PairOutcome, pairKiosk } from './pairing';
+import { loadPayDevices } from './pay-devices';
+import { PayFlow, type PayMode } from './pay-flow';
+import { PaymentBus } from './payment-bus';
 import { SCAN_SHOW_MS, ScanResult, type ShownScan } from './scan-result';
 import { useHelpPress } from './use-help-press';
 
@@ -19,6 +23,8 @@ interface KioskEvents {
   'kiosk.greeting': KioskGreeting;
   /** The notices changed (here or on the cloud): read them again. */
   'kiosk.notices': { at: string };
+  payment: PaymentView;
+  'payment.prompt': PaymentPrompt;
 }
 
 type Phase =
@@ -56,6 +62,9 @@ function Kiosk() {
   const [alarms, onAlarm] = useKioskAlarms();
   const [noticesVersion, setNoticesVersion] = useState(0);
   const notices = useKioskNotices(phase.kind === 'live' ? noticesVersion : null);
+  const [paying, setPaying] = useState<PayMode | null>(null);
+  const bus = useMemo(() => new PaymentBus(), []);
+  const payDevices = useMemo(() => loadPayDevices(), []);
 
   // An admin may paste the pairing link into an open screen: only the hash changes then.
   useEffect(() => {
@@ -100,15 +109,18 @@ function Kiosk() {
           setGreeting(g);
         },
         'kiosk.notices': () => setNoticesVersion((n) => n + 1),
+        payment: (view) => bus.payment(view),
+        'payment.prompt': (prompt) => bus.prompt(prompt),
       },
       // Changes made while the stream was down were not announced.
       onOpen: () => setNoticesVersion((n) => n + 1),
       onState: (state) => {
+        bus.state(state === 'open');
         if (state === 'denied') setPhase({ kind: 'not-paired', reason: 'no-session' });
         else setConn(state);
       },
     });
-  }, [phase.kind, onAlarm]);
+  }, [phase.kind, onAlarm, bus]);
 
   useEffect(() => {
     if (!shown) return;
@@ -126,15 +138,19 @@ function Kiosk() {
     setShown(null);
     setGreeting(null);
   }, []);
+  const home = useCallback(() => setPaying(null), []);
 
   let body = html`<p class="kiosk-wait">${t('pairing')}</p>`;
   if (phase.kind === 'not-paired') body = html`<${NotPaired} reason=${phase.reason} />`;
   else if (phase.kind === 'live')
-    body = greeting
-      ? html`<${Greeting} g=${greeting} onBack=${back} />`
-      : shown
-        ? html`<${ScanResult} shown=${shown} onBack=${back} />`
-        : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} notices=${notices} />`;
+    // A payment on screen is not covered by a scan or a greeting: money is moving.
+    body = paying
+      ? html`<${PayFlow} mode=${paying} bus=${bus} terminals=${payDevices.terminals} reader=${payDevices.reader} onHome=${home} />`
+      : greeting
+        ? html`<${Greeting} g=${greeting} onBack=${back} />`
+        : shown
+          ? html`<${ScanResult} shown=${shown} onBack=${back} />`
+          : html`<${AttractScreen} onHelp=${help.start} calling=${help.press?.state === 'calling' ? help.press.key : null} notices=${notices} onPay=${setPaying} />`;
 
   return html`<div class="kiosk">
     <header class="kiosk-bar">

@@ -6,6 +6,7 @@ import './kiosk.css';
 import './greeting.css';
 import './help.css';
 import './alarm-banner.css';
+import './pay.css';
 
 const root = document.getElementById('app');
 if (root) render(html`<${KioskApp} />`, root);
