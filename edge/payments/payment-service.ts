@@ -34,6 +34,8 @@ const SNAPSHOT = 'payments';
 /** A ref no sale ever gets (refs are random; this one is reserved): the probe of a silent terminal. */
 export const PROBE_REF = '000000000000';
 const SNAPSHOT_VERSION = 1;
+/** Records read past at start-up beyond which the state is snapshotted at once. */
+const RESCAN_SNAPSHOT = 10_000;
 
 export interface PaymentServiceOptions {
   records: RecordLog;
@@ -99,10 +101,15 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     const s = new PaymentService(opts);
     const snap = await opts.snapshots.load<PaymentsState>(SNAPSHOT, SNAPSHOT_VERSION);
     if (snap) Object.assign(s.state, snap.state);
-    for await (const { record } of opts.records.read((snap?.lsn ?? 0) + 1, 'payment')) {
+    // Retention deletes a segment only once this snapshot covers it (this service is a holder);
+    // segments deleted before payments existed (an upgraded edge) held no payment records.
+    const from = Math.max((snap?.lsn ?? 0) + 1, opts.records.firstLsn);
+    for await (const { record } of opts.records.read(from, 'payment')) {
       applyPaymentRecord(s.state, record);
     }
     for (const p of Object.values(s.state.payments)) s.#index(p);
+    // A long scan (the first start after an upgrade, a crash): not again next time.
+    if (opts.records.lastLsn - from >= RESCAN_SNAPSHOT) await s.checkpoint();
     return s;
   }
 
