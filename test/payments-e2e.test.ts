@@ -121,6 +121,14 @@ t.test('approved: the kiosk sees prompts and the approval with its receipt link'
     cookie: `linli_kiosk=${kioskA}`,
   });
   t.teardown(() => events.close());
+  const stranger = await SseClient.connect(`${edge.httpUrl}/api/kiosk/events`, {
+    cookie: `linli_kiosk=${kioskB}`,
+  });
+  t.teardown(() => stranger.close());
+  const staffEvents = await SseClient.connect(`${edge.httpUrl}/api/events`, {
+    authorization: `Bearer ${token}`,
+  });
+  t.teardown(() => staffEvents.close());
   const res = await pay(kioskA, randomUUID());
   t.equal(res.status, 201);
   t.match(res.body, { ref: /^[0-9A-Z]{12}$/, state: 'created' });
@@ -144,6 +152,12 @@ t.test('approved: the kiosk sees prompts and the approval with its receipt link'
   });
   t.equal(svg.status, 200);
   t.match(await svg.text(), /<svg/);
+  await staffEvents.next((m) => m.event === 'payment' && (m.data as View).state === 'approved');
+  t.same(
+    stranger.messages.filter((m) => m.event.startsWith('payment')),
+    [],
+    "another kiosk hears nothing of this kiosk's payment",
+  );
   const receiptToken = (v.receiptUrl as string).split('/').at(-1) as string;
   const page = await fetch(`${edge.httpUrl}/p/receipt/${receiptToken}`);
   t.equal(page.status, 200);
