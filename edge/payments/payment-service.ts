@@ -489,9 +489,10 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   /** A final answer of the terminal for a sale (its result, or the answer to a query). */
   async #resolve(p: Payment, r: TerminalResultEvent, via: 'result' | 'query'): Promise<void> {
     if (FINAL.has(p.state)) return;
+    if (r.outcome === 'in-progress') return;
     clearTimeout(this.#timers.get(p.id));
     this.#timers.delete(p.id);
-    if (r.outcome === 'in-progress') return;
+    this.#attempts.delete(p.id);
     if (r.outcome === 'approved' || r.outcome === 'voided') {
       await this.#approved(p, r, via);
       if (r.outcome === 'voided') await this.#voided(p, r.traceNo, r.terminalTime);
