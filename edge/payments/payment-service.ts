@@ -27,6 +27,8 @@ import {
   type UnknownReason,
 } from './payment-model.js';
 import { newRef } from './payment-refs.js';
+import { PaymentSteps } from './payment-steps.js';
+import { QueryBackoff } from './query-backoff.js';
 import { receiptDigest } from './receipt-tokens.js';
 import type { TerminalPort } from './terminal-port.js';
 
@@ -78,22 +80,18 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   /** Payments not final, by id. */
   readonly #open = new Set<string>();
   readonly #prompts = new Map<string, string>();
-  readonly #chains = new Map<string, Promise<unknown>>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #attempts = new Map<string, number>();
+  readonly #steps = new PaymentSteps();
+  readonly #backoff: QueryBackoff;
   readonly #querying = new Set<string>();
   readonly #probing = new Set<string>();
   readonly #listening = new WeakSet<TerminalPort>();
-  readonly #inflight = new Set<Promise<unknown>>();
-  #createChain: Promise<unknown> = Promise.resolve();
   /** Appends on their way to disk, not yet applied. */
   #committing = 0;
   #stopped = false;
-  readonly #random: () => number;
 
   private constructor(readonly opts: PaymentServiceOptions) {
     super();
-    this.#random = opts.random ?? Math.random;
+    this.#backoff = new QueryBackoff(opts.backoff, opts.random);
   }
 
   /** Loads the latest snapshot and applies the `payment` records after it. */
@@ -136,9 +134,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   /** Stops timers, waits for what is on its way to disk, and snapshots. */
   async close(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
-    await Promise.allSettled([...this.#inflight]);
+    this.#backoff.stop();
+    await this.#steps.drain();
     await this.checkpoint();
   }
 
@@ -268,8 +265,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   async queryNow(id: string): Promise<Payment> {
     const p = this.#must(id);
     if (p.state !== 'unknown') throw new LinliError('NOT_QUERYABLE', `payment is ${p.state}, not unknown`);
-    clearTimeout(this.#timers.get(id));
-    this.#timers.delete(id);
+    this.#backoff.cancel(id);
     await this.#onPayment(id, () => this.#query(p, false));
     return p;
   }
@@ -325,28 +321,16 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     await this.#onPayment(id, () => this.#query(p, false)).catch(() => undefined);
   }
 
-  /** Runs `fn` after the other steps of this payment (one step of a payment at a time). */
   #onPayment<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const next = (this.#chains.get(id) ?? Promise.resolve()).catch(() => undefined).then(fn);
-    this.#chains.set(id, next);
-    const done = () => {
-      if (this.#chains.get(id) === next) this.#chains.delete(id);
-    };
-    next.then(done, done);
-    return this.#track(next);
+    return this.#steps.onPayment(id, fn);
   }
 
   #serialCreate<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#createChain.catch(() => undefined).then(fn);
-    this.#createChain = next;
-    return this.#track(next);
+    return this.#steps.create(fn);
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
-    this.#inflight.add(p);
-    const drop = () => this.#inflight.delete(p);
-    p.then(drop, drop);
-    return p;
+    return this.#steps.track(p);
   }
 
   #must(id: string): Payment {
@@ -443,24 +427,16 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   async #unknown(p: Payment, reason: UnknownReason): Promise<void> {
     if (FINAL.has(p.state) || p.state === 'unknown') return;
     await this.#commit('payment.unknown', { payment: p.id, ref: p.ref, reason });
-    this.#attempts.set(p.id, 0);
+    this.#backoff.forget(p.id);
     this.#schedule(p);
   }
 
-  /** Next query of an unknown payment: initial × 2^attempt, capped, with half of it jittered. */
+  /** Next query of an unknown payment, after its backoff. */
   #schedule(p: Payment): void {
     if (this.#stopped || p.state !== 'unknown') return;
-    const attempt = this.#attempts.get(p.id) ?? 0;
-    const { initialMs, maxMs } = this.opts.backoff;
-    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-    const delay = ceiling / 2 + this.#random() * (ceiling / 2);
-    clearTimeout(this.#timers.get(p.id));
-    const timer = setTimeout(() => {
-      this.#timers.delete(p.id);
+    this.#backoff.schedule(p.id, () => {
       this.#onPayment(p.id, () => this.#query(p, true)).catch(this.#fail(p));
-    }, delay);
-    timer.unref();
-    this.#timers.set(p.id, timer);
+    });
   }
 
   async #query(p: Payment, again: boolean): Promise<void> {
@@ -481,8 +457,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     }
     if (answer && answer.outcome !== 'in-progress') await this.#resolve(p, answer, 'query');
     else {
-      this.#attempts.set(p.id, (this.#attempts.get(p.id) ?? 0) + 1);
-      if (again || !this.#timers.has(p.id)) this.#schedule(p);
+      this.#backoff.failed(p.id);
+      if (again || !this.#backoff.pending(p.id)) this.#schedule(p);
     }
   }
 
@@ -490,9 +466,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   async #resolve(p: Payment, r: TerminalResultEvent, via: 'result' | 'query'): Promise<void> {
     if (FINAL.has(p.state)) return;
     if (r.outcome === 'in-progress') return;
-    clearTimeout(this.#timers.get(p.id));
-    this.#timers.delete(p.id);
-    this.#attempts.delete(p.id);
+    this.#backoff.forget(p.id);
     if (r.outcome === 'approved' || r.outcome === 'voided') {
       await this.#approved(p, r, via);
       if (r.outcome === 'voided') await this.#voided(p, r.traceNo, r.terminalTime);
