@@ -14,13 +14,13 @@ import type { TerminalResultEvent } from '../../firmware-bridge/bank-terminal/ev
 import { LinliError } from '../errors.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import { PaymentIndex } from './payment-index.js';
 import { itemMemo, paymentItem } from './payment-items.js';
 import {
   applyPaymentRecord,
   balanceOf,
   emptyPaymentsState,
   FINAL,
-  holdsTerminal,
   type Payment,
   type PaymentsState,
   type Receipt,
@@ -74,11 +74,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   readonly state: PaymentsState = emptyPaymentsState();
   /** Terminals whose batch is being closed: no new sale on them meanwhile. */
   readonly settling = new Set<string>();
-  readonly #byKey = new Map<string, string>();
-  readonly #byRef = new Map<string, string>();
-  readonly #byDigest = new Map<string, string>();
-  /** Payments not final, by id. */
-  readonly #open = new Set<string>();
+  readonly #index = new PaymentIndex();
   readonly #prompts = new Map<string, string>();
   readonly #steps = new PaymentSteps();
   readonly #backoff: QueryBackoff;
@@ -105,7 +101,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     for await (const { record } of opts.records.read(from, 'payment')) {
       applyPaymentRecord(s.state, record);
     }
-    for (const p of Object.values(s.state.payments)) s.#index(p);
+    for (const p of Object.values(s.state.payments)) s.#index.add(p);
     // A long scan (the first start after an upgrade, a crash): not again next time.
     if (opts.records.lastLsn - from >= RESCAN_SNAPSHOT) await s.checkpoint();
     return s;
@@ -113,8 +109,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** Resumes every payment that is not final: `created`/`sent` become `unknown` and are queried. */
   async start(): Promise<void> {
-    for (const id of [...this.#open]) {
-      const p = this.state.payments[id] as Payment;
+    for (const p of this.#index.open()) {
       if (p.kind !== 'sale') continue;
       if (p.state === 'created' || p.state === 'sent') await this.#unknown(p, 'edge-restart');
       else if (p.state === 'unknown') this.#schedule(p);
@@ -161,18 +156,15 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   }
 
   byRef(ref: string): Payment | undefined {
-    const id = this.#byRef.get(ref);
-    return id ? this.state.payments[id] : undefined;
+    return this.#index.byRef(ref);
   }
 
   byDigest(digest: string): Payment | undefined {
-    const id = this.#byDigest.get(digest);
-    return id ? this.state.payments[id] : undefined;
+    return this.#index.byDigest(digest);
   }
 
   byKey(key: string): Payment | undefined {
-    const id = this.#byKey.get(key);
-    return id ? this.state.payments[id] : undefined;
+    return this.#index.byKey(key);
   }
 
   /** The current prompt of a payment in progress. */
@@ -190,11 +182,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** The payment holding `deviceId` (a sale in progress or unresolved, a reader waiting for a tap). */
   holder(deviceId: string): Payment | undefined {
-    for (const id of this.#open) {
-      const p = this.state.payments[id] as Payment;
-      if (p.deviceId === deviceId && holdsTerminal(p)) return p;
-    }
-    return undefined;
+    return this.#index.holder(deviceId);
   }
 
   /**
@@ -245,7 +233,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
       }
       const payment = await this.#commit('payment.created', {
         payment: v7(),
-        ref: newRef((r) => this.#byRef.has(r)),
+        ref: newRef((r) => this.#index.byRef(r) !== undefined),
         kind: 'sale',
         item: sale.item,
         amountFen: sale.amountFen,
@@ -351,19 +339,11 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     }
     const p = typeof body.payment === 'string' ? this.state.payments[body.payment] : undefined;
     if (p && type.startsWith('payment.')) {
-      this.#index(p);
+      this.#index.add(p);
       if (FINAL.has(p.state)) this.#prompts.delete(p.id);
       if (!quiet) this.emit('change', p);
     }
     return p;
-  }
-
-  #index(p: Payment): void {
-    this.#byRef.set(p.ref, p.id);
-    if (p.idempotencyKey) this.#byKey.set(p.idempotencyKey, p.id);
-    if (p.receipt) this.#byDigest.set(p.receipt.digest, p.id);
-    if (FINAL.has(p.state)) this.#open.delete(p.id);
-    else this.#open.add(p.id);
   }
 
   #credited(p: Payment): boolean {
@@ -545,6 +525,6 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   }
 
   newRef(): string {
-    return newRef((r) => this.#byRef.has(r));
+    return newRef((r) => this.#index.byRef(r) !== undefined);
   }
 }
