@@ -26,10 +26,10 @@ import {
   type Receipt,
   type UnknownReason,
 } from './payment-model.js';
+import { type OutcomeDeps, receiptFor, recordApproved, recordVoided } from './payment-outcomes.js';
 import { newRef } from './payment-refs.js';
 import { PaymentSteps } from './payment-steps.js';
 import { QueryBackoff } from './query-backoff.js';
-import { receiptDigest } from './receipt-tokens.js';
 import type { TerminalPort } from './terminal-port.js';
 
 const SNAPSHOT = 'payments';
@@ -282,7 +282,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
         if (q?.outcome !== 'voided') throw new LinliError('TERMINAL_OFFLINE', `void failed: ${err.message}`);
         ({ traceNo, terminalTime } = q);
       }
-      await this.#voided(p, traceNo, terminalTime);
+      await recordVoided(this.#outcomes, p, traceNo, terminalTime);
       return p;
     });
   }
@@ -448,53 +448,21 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     if (r.outcome === 'in-progress') return;
     this.#backoff.forget(p.id);
     if (r.outcome === 'approved' || r.outcome === 'voided') {
-      await this.#approved(p, r, via);
-      if (r.outcome === 'voided') await this.#voided(p, r.traceNo, r.terminalTime);
+      await recordApproved(this.#outcomes, p, r, via);
+      if (r.outcome === 'voided') await recordVoided(this.#outcomes, p, r.traceNo, r.terminalTime);
       return;
     }
     await this.#commit('payment.declined', { payment: p.id, ref: p.ref, code: r.code, text: r.text, via });
   }
 
-  async #approved(p: Payment, r: TerminalResultEvent, via: 'result' | 'query'): Promise<void> {
-    const receipt = await this.#receipt(p, 'approved', r.maskedPan);
-    const topUp = p.item === 'top-up' && p.residentId !== undefined;
-    const { amountFen, maskedPan, authCode, traceNo, batchNo, terminalTime } = r;
-    const body = { payment: p.id, ref: p.ref, amountFen, maskedPan, authCode, traceNo, batchNo };
-    await this.#commit('payment.approved', { ...body, terminalTime, via, receipt }, topUp);
-    // The credit is on disk before anyone hears of the approval.
-    if (topUp) {
-      await this.#commit('account.credited', {
-        residentId: p.residentId,
-        payment: p.id,
-        amountFen: p.amountFen,
-      });
-      this.emit('change', p);
-    }
-  }
-
-  async #voided(p: Payment, traceNo: string, terminalTime: string): Promise<void> {
-    const receipt = await this.#receipt(p, 'voided', p.maskedPan ?? '');
-    const topUp = p.item === 'top-up' && p.residentId !== undefined;
-    await this.#commit(
-      'payment.voided',
-      { payment: p.id, ref: p.ref, traceNo, terminalTime, receipt },
-      topUp,
-    );
-    if (topUp) {
-      await this.#commit('account.debited', {
-        residentId: p.residentId,
-        payment: p.id,
-        amountFen: p.amountFen,
-      });
-      this.emit('change', p);
-    }
-  }
-
-  /** The receipt of a payment in `state`; its token is on disk before the record names its digest. */
-  async #receipt(p: Payment, state: Receipt['state'], maskedPan: string): Promise<Receipt> {
-    const token = await this.opts.tokens.issue(p.id);
-    const at = new Date((this.opts.now ?? Date.now)()).toISOString();
-    return { digest: receiptDigest(token), item: p.item, amountFen: p.amountFen, maskedPan, at, state };
+  /** What the outcome records need of this service. */
+  get #outcomes(): OutcomeDeps {
+    return {
+      commit: (type, body, quiet) => this.#commit(type, body, quiet),
+      announce: (p) => this.emit('change', p),
+      tokens: this.opts.tokens,
+      now: this.opts.now ?? Date.now,
+    };
   }
 
   /**
@@ -511,7 +479,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** The receipt of an account spend (no card number: paid from the account). */
   accountReceipt(p: Payment): Promise<Receipt> {
-    return this.#receipt(p, 'approved', '');
+    return receiptFor(this.#outcomes, p, 'approved', '');
   }
 
   /** Serializes with the other creations (the account part's creation checks the same keys). */
