@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import t from 'tap';
 import { BankTerminalSimulator } from '../firmware-bridge/bank-terminal/simulator.js';
 import { api, type EdgeProcess, login, startEdge, tempDir } from './helpers/edge-process.js';
@@ -120,6 +121,14 @@ t.test('approved: the kiosk sees prompts and the approval with its receipt link'
     cookie: `linli_kiosk=${kioskA}`,
   });
   t.teardown(() => events.close());
+  const stranger = await SseClient.connect(`${edge.httpUrl}/api/kiosk/events`, {
+    cookie: `linli_kiosk=${kioskB}`,
+  });
+  t.teardown(() => stranger.close());
+  const staffEvents = await SseClient.connect(`${edge.httpUrl}/api/events`, {
+    authorization: `Bearer ${token}`,
+  });
+  t.teardown(() => staffEvents.close());
   const res = await pay(kioskA, randomUUID());
   t.equal(res.status, 201);
   t.match(res.body, { ref: /^[0-9A-Z]{12}$/, state: 'created' });
@@ -143,6 +152,12 @@ t.test('approved: the kiosk sees prompts and the approval with its receipt link'
   });
   t.equal(svg.status, 200);
   t.match(await svg.text(), /<svg/);
+  await staffEvents.next((m) => m.event === 'payment' && (m.data as View).state === 'approved');
+  t.same(
+    stranger.messages.filter((m) => m.event.startsWith('payment')),
+    [],
+    "another kiosk hears nothing of this kiosk's payment",
+  );
   const receiptToken = (v.receiptUrl as string).split('/').at(-1) as string;
   const page = await fetch(`${edge.httpUrl}/p/receipt/${receiptToken}`);
   t.equal(page.status, 200);
@@ -235,6 +250,61 @@ t.test('settlement: the report matches the terminal to the fen; CSV with a BOM',
   t.equal(csv.status, 200);
   const bytes = Buffer.from(await csv.arrayBuffer());
   t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
+});
+
+t.test('the resident-card account: a top-up on the terminal, spends paid by a card tap', async (t) => {
+  await api(edge.httpUrl, token, 'POST', '/api/residents', { id: 'r-1', name: '张桂兰', roles: ['elder'] });
+  await api(edge.httpUrl, token, 'POST', '/api/cards', {
+    uid: '04a1b2c3',
+    residentId: 'r-1',
+    kind: 'resident',
+  });
+  const reader = await api<{ password: string }>(edge.httpUrl, token, 'POST', '/api/devices', {
+    id: 'rd-1',
+    type: 'card-reader',
+    transport: 'mqtt',
+  });
+  const c = await mqtt.connectAsync(edge.mqttUrl, {
+    username: 'rd-1',
+    password: reader.body.password,
+    protocolVersion: 4,
+  });
+  t.teardown(() => c.endAsync());
+  const tap = (uid: string) =>
+    c.publishAsync(
+      'linli/v1/dev/rd-1/evt',
+      JSON.stringify({ type: 'card.tapped', ts: new Date().toISOString(), uid }),
+      { qos: 1 },
+    );
+  const top = await pay(kioskA, randomUUID(), { amountFen: 5000, item: 'top-up', residentId: 'r-1' });
+  t.equal(top.status, 201);
+  t.equal((await final(top.body.id)).state, 'approved');
+  const spend = async (amountFen: number) => {
+    const res = await fetch(`${edge.httpUrl}/api/account-payments`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `linli_kiosk=${kioskA}`,
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ amountFen, item: 'canteen', readerId: 'rd-1' }),
+    });
+    const body = (await res.json()) as { id: string; state: string };
+    t.equal(res.status, 201);
+    t.equal(body.state, 'waiting-card');
+    await tap('04A1B2C3');
+    return await final(body.id);
+  };
+  t.match(await spend(3000), { state: 'approved', residentId: 'r-1' });
+  t.match(await spend(3000), { state: 'declined', code: 'NOFUNDS' }, 'never below zero');
+  const account = await api<{ balanceFen: number; entries: unknown[] }>(
+    edge.httpUrl,
+    token,
+    'GET',
+    '/api/accounts/r-1',
+  );
+  t.equal(account.body.balanceFen, 2000);
+  t.equal(account.body.entries.length, 2);
 });
 
 t.test('SIGKILL mid-sale: after the restart the payment ends final, one sale on the terminal', async (t) => {

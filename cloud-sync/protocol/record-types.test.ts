@@ -34,7 +34,7 @@ const EDGE = join(ROOT, 'edge');
 /** Dotted strings near a dynamic append that are not record types. */
 const NOT_RECORD_TYPES = new Set<string>(['terminal.prompt', 'terminal.result']); // the payments' driver events
 const DOTTED = /'([a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+)'/g;
-const FILE_EXTENSIONS = /\.(?:json|js|ts|mjs|cjs|html|css|csv|xlsx|txt|log|pem|key|sock)$/;
+const FILE_EXTENSIONS = /\.(?:json|jsonl|js|ts|mjs|cjs|html|css|csv|xlsx|txt|log|pem|key|sock)$/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

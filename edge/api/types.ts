@@ -494,3 +494,35 @@ export interface KioskNoticeView {
   pinned?: boolean;
   until?: string;
 }
+
+export type { PaymentItem } from '../payments/payment-items.js';
+export type {
+  AccountEntry,
+  PaymentKind,
+  PaymentState,
+  ReconciliationReport,
+} from '../payments/payment-model.js';
+// Payments (issue 6, docs/payments.md): what the kiosk's and the admin's pay screens read.
+export type { PaymentView } from '../payments/payment-view.js';
+
+/** `POST /api/payments` and `POST /api/account-payments`: 201 new, 200 the same key again. */
+export interface PaymentCreated {
+  id: string;
+  ref: string;
+  state: import('../payments/payment-model.js').PaymentState;
+}
+
+/** SSE `payment.prompt`: the terminal's progress text for a sale in progress. */
+export interface PaymentPromptEvent {
+  id: string;
+  ref: string;
+  deviceId: string;
+  prompt: string;
+}
+
+/** `GET /api/accounts/{residentId}`: entries are positive (credited) or negative (debited). */
+export interface AccountView {
+  residentId: string;
+  balanceFen: number;
+  entries: import('../payments/payment-model.js').AccountEntry[];
+}

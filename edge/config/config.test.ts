@@ -89,3 +89,21 @@ t.test('a bad password is named but never echoed', async (t) => {
     t.notMatch((err as Error).message, /sec\b/);
   }
 });
+
+t.test('payments: terminal timings, the query backoff and the daily settlement time', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.ecrResultTimeoutMs, 90_000, 'a result may take 90 s');
+  t.equal(c.settleAt, '23:30');
+  t.equal(loadConfig({ LINLI_SETTLE_AT: '' }).settleAt, '', 'empty: never');
+  t.equal(loadConfig({ LINLI_SETTLE_AT: '06:05' }).settleAt, '06:05');
+  t.equal(
+    settingOf(() => loadConfig({ LINLI_SETTLE_AT: '24:00' })),
+    'LINLI_SETTLE_AT',
+  );
+  t.equal(
+    settingOf(() =>
+      loadConfig({ LINLI_PAYMENT_QUERY_BACKOFF_MS: '5000', LINLI_PAYMENT_QUERY_BACKOFF_MAX_MS: '1000' }),
+    ),
+    'LINLI_PAYMENT_QUERY_BACKOFF_MAX_MS',
+  );
+});

@@ -196,3 +196,32 @@ t.test('a crash while sent: at start it is unknown (edge-restart), queried, fina
   await second.svc.close();
   await second.records.close();
 });
+
+t.test('staff ask now: an unknown payment is queried at once; only unknown ones', async (t) => {
+  const term = new FakeTerminal();
+  term.script.push('lose');
+  term.queriesFail = true;
+  const { svc, records } = await open(await mkdtemp(join(tmpdir(), 'pay-')), { 'pos-1': term });
+  const { payment } = await svc.create(sale('key-00000013'));
+  await reaches(svc, payment.id, 'unknown');
+  term.queriesFail = false;
+  const p = await svc.queryNow(payment.id);
+  t.equal(p.state, 'approved');
+  await t.rejects(svc.queryNow(payment.id), { code: 'NOT_QUERYABLE' });
+  await svc.close();
+  await records.close();
+});
+
+t.test('a top-up already spent is not voided', async (t) => {
+  const term = new FakeTerminal();
+  const { svc, records } = await open(await mkdtemp(join(tmpdir(), 'pay-')), { 'pos-1': term });
+  const { payment } = await svc.create(
+    sale('key-00000014', { item: 'top-up', residentId: 'r-1', amountFen: 800 }),
+  );
+  await reaches(svc, payment.id, 'approved');
+  await svc.commit('account.debited', { residentId: 'r-1', payment: 'some-spend', amountFen: 500 });
+  await t.rejects(svc.void(payment.id), { code: 'NOT_VOIDABLE' });
+  t.equal(svc.balance('r-1'), 300);
+  await svc.close();
+  await records.close();
+});

@@ -14,26 +14,30 @@ import type { TerminalResultEvent } from '../../firmware-bridge/bank-terminal/ev
 import { LinliError } from '../errors.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import { PaymentIndex } from './payment-index.js';
 import { itemMemo, paymentItem } from './payment-items.js';
 import {
   applyPaymentRecord,
   balanceOf,
   emptyPaymentsState,
   FINAL,
-  holdsTerminal,
   type Payment,
   type PaymentsState,
   type Receipt,
   type UnknownReason,
 } from './payment-model.js';
+import { type OutcomeDeps, receiptFor, recordApproved, recordVoided } from './payment-outcomes.js';
 import { newRef } from './payment-refs.js';
-import { receiptDigest } from './receipt-tokens.js';
+import { PaymentSteps } from './payment-steps.js';
+import { QueryBackoff } from './query-backoff.js';
 import type { TerminalPort } from './terminal-port.js';
 
 const SNAPSHOT = 'payments';
 /** A ref no sale ever gets (refs are random; this one is reserved): the probe of a silent terminal. */
 export const PROBE_REF = '000000000000';
 const SNAPSHOT_VERSION = 1;
+/** Records read past at start-up beyond which the state is snapshotted at once. */
+const RESCAN_SNAPSHOT = 10_000;
 
 export interface PaymentServiceOptions {
   records: RecordLog;
@@ -70,28 +74,20 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   readonly state: PaymentsState = emptyPaymentsState();
   /** Terminals whose batch is being closed: no new sale on them meanwhile. */
   readonly settling = new Set<string>();
-  readonly #byKey = new Map<string, string>();
-  readonly #byRef = new Map<string, string>();
-  readonly #byDigest = new Map<string, string>();
-  /** Payments not final, by id. */
-  readonly #open = new Set<string>();
+  readonly #index = new PaymentIndex();
   readonly #prompts = new Map<string, string>();
-  readonly #chains = new Map<string, Promise<unknown>>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #attempts = new Map<string, number>();
+  readonly #steps = new PaymentSteps();
+  readonly #backoff: QueryBackoff;
   readonly #querying = new Set<string>();
   readonly #probing = new Set<string>();
   readonly #listening = new WeakSet<TerminalPort>();
-  readonly #inflight = new Set<Promise<unknown>>();
-  #createChain: Promise<unknown> = Promise.resolve();
   /** Appends on their way to disk, not yet applied. */
   #committing = 0;
   #stopped = false;
-  readonly #random: () => number;
 
   private constructor(readonly opts: PaymentServiceOptions) {
     super();
-    this.#random = opts.random ?? Math.random;
+    this.#backoff = new QueryBackoff(opts.backoff, opts.random);
   }
 
   /** Loads the latest snapshot and applies the `payment` records after it. */
@@ -99,17 +95,21 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     const s = new PaymentService(opts);
     const snap = await opts.snapshots.load<PaymentsState>(SNAPSHOT, SNAPSHOT_VERSION);
     if (snap) Object.assign(s.state, snap.state);
-    for await (const { record } of opts.records.read((snap?.lsn ?? 0) + 1, 'payment')) {
+    // Retention deletes a segment only once this snapshot covers it (this service is a holder);
+    // segments deleted before payments existed (an upgraded edge) held no payment records.
+    const from = Math.max((snap?.lsn ?? 0) + 1, opts.records.firstLsn);
+    for await (const { record } of opts.records.read(from, 'payment')) {
       applyPaymentRecord(s.state, record);
     }
-    for (const p of Object.values(s.state.payments)) s.#index(p);
+    for (const p of Object.values(s.state.payments)) s.#index.add(p);
+    // A long scan (the first start after an upgrade, a crash): not again next time.
+    if (opts.records.lastLsn - from >= RESCAN_SNAPSHOT) await s.checkpoint();
     return s;
   }
 
   /** Resumes every payment that is not final: `created`/`sent` become `unknown` and are queried. */
   async start(): Promise<void> {
-    for (const id of [...this.#open]) {
-      const p = this.state.payments[id] as Payment;
+    for (const p of this.#index.open()) {
       if (p.kind !== 'sale') continue;
       if (p.state === 'created' || p.state === 'sent') await this.#unknown(p, 'edge-restart');
       else if (p.state === 'unknown') this.#schedule(p);
@@ -129,9 +129,8 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   /** Stops timers, waits for what is on its way to disk, and snapshots. */
   async close(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
-    await Promise.allSettled([...this.#inflight]);
+    this.#backoff.stop();
+    await this.#steps.drain();
     await this.checkpoint();
   }
 
@@ -157,18 +156,15 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   }
 
   byRef(ref: string): Payment | undefined {
-    const id = this.#byRef.get(ref);
-    return id ? this.state.payments[id] : undefined;
+    return this.#index.byRef(ref);
   }
 
   byDigest(digest: string): Payment | undefined {
-    const id = this.#byDigest.get(digest);
-    return id ? this.state.payments[id] : undefined;
+    return this.#index.byDigest(digest);
   }
 
   byKey(key: string): Payment | undefined {
-    const id = this.#byKey.get(key);
-    return id ? this.state.payments[id] : undefined;
+    return this.#index.byKey(key);
   }
 
   /** The current prompt of a payment in progress. */
@@ -186,11 +182,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** The payment holding `deviceId` (a sale in progress or unresolved, a reader waiting for a tap). */
   holder(deviceId: string): Payment | undefined {
-    for (const id of this.#open) {
-      const p = this.state.payments[id] as Payment;
-      if (p.deviceId === deviceId && holdsTerminal(p)) return p;
-    }
-    return undefined;
+    return this.#index.holder(deviceId);
   }
 
   /**
@@ -241,7 +233,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
       }
       const payment = await this.#commit('payment.created', {
         payment: v7(),
-        ref: newRef((r) => this.#byRef.has(r)),
+        ref: newRef((r) => this.#index.byRef(r) !== undefined),
         kind: 'sale',
         item: sale.item,
         amountFen: sale.amountFen,
@@ -261,8 +253,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   async queryNow(id: string): Promise<Payment> {
     const p = this.#must(id);
     if (p.state !== 'unknown') throw new LinliError('NOT_QUERYABLE', `payment is ${p.state}, not unknown`);
-    clearTimeout(this.#timers.get(id));
-    this.#timers.delete(id);
+    this.#backoff.cancel(id);
     await this.#onPayment(id, () => this.#query(p, false));
     return p;
   }
@@ -291,7 +282,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
         if (q?.outcome !== 'voided') throw new LinliError('TERMINAL_OFFLINE', `void failed: ${err.message}`);
         ({ traceNo, terminalTime } = q);
       }
-      await this.#voided(p, traceNo, terminalTime);
+      await recordVoided(this.#outcomes, p, traceNo, terminalTime);
       return p;
     });
   }
@@ -318,28 +309,16 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     await this.#onPayment(id, () => this.#query(p, false)).catch(() => undefined);
   }
 
-  /** Runs `fn` after the other steps of this payment (one step of a payment at a time). */
   #onPayment<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const next = (this.#chains.get(id) ?? Promise.resolve()).catch(() => undefined).then(fn);
-    this.#chains.set(id, next);
-    const done = () => {
-      if (this.#chains.get(id) === next) this.#chains.delete(id);
-    };
-    next.then(done, done);
-    return this.#track(next);
+    return this.#steps.onPayment(id, fn);
   }
 
   #serialCreate<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#createChain.catch(() => undefined).then(fn);
-    this.#createChain = next;
-    return this.#track(next);
+    return this.#steps.create(fn);
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
-    this.#inflight.add(p);
-    const drop = () => this.#inflight.delete(p);
-    p.then(drop, drop);
-    return p;
+    return this.#steps.track(p);
   }
 
   #must(id: string): Payment {
@@ -360,19 +339,11 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     }
     const p = typeof body.payment === 'string' ? this.state.payments[body.payment] : undefined;
     if (p && type.startsWith('payment.')) {
-      this.#index(p);
+      this.#index.add(p);
       if (FINAL.has(p.state)) this.#prompts.delete(p.id);
       if (!quiet) this.emit('change', p);
     }
     return p;
-  }
-
-  #index(p: Payment): void {
-    this.#byRef.set(p.ref, p.id);
-    if (p.idempotencyKey) this.#byKey.set(p.idempotencyKey, p.id);
-    if (p.receipt) this.#byDigest.set(p.receipt.digest, p.id);
-    if (FINAL.has(p.state)) this.#open.delete(p.id);
-    else this.#open.add(p.id);
   }
 
   #credited(p: Payment): boolean {
@@ -436,24 +407,16 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   async #unknown(p: Payment, reason: UnknownReason): Promise<void> {
     if (FINAL.has(p.state) || p.state === 'unknown') return;
     await this.#commit('payment.unknown', { payment: p.id, ref: p.ref, reason });
-    this.#attempts.set(p.id, 0);
+    this.#backoff.forget(p.id);
     this.#schedule(p);
   }
 
-  /** Next query of an unknown payment: initial × 2^attempt, capped, with half of it jittered. */
+  /** Next query of an unknown payment, after its backoff. */
   #schedule(p: Payment): void {
     if (this.#stopped || p.state !== 'unknown') return;
-    const attempt = this.#attempts.get(p.id) ?? 0;
-    const { initialMs, maxMs } = this.opts.backoff;
-    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-    const delay = ceiling / 2 + this.#random() * (ceiling / 2);
-    clearTimeout(this.#timers.get(p.id));
-    const timer = setTimeout(() => {
-      this.#timers.delete(p.id);
+    this.#backoff.schedule(p.id, () => {
       this.#onPayment(p.id, () => this.#query(p, true)).catch(this.#fail(p));
-    }, delay);
-    timer.unref();
-    this.#timers.set(p.id, timer);
+    });
   }
 
   async #query(p: Payment, again: boolean): Promise<void> {
@@ -474,65 +437,32 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
     }
     if (answer && answer.outcome !== 'in-progress') await this.#resolve(p, answer, 'query');
     else {
-      this.#attempts.set(p.id, (this.#attempts.get(p.id) ?? 0) + 1);
-      if (again || !this.#timers.has(p.id)) this.#schedule(p);
+      this.#backoff.failed(p.id);
+      if (again || !this.#backoff.pending(p.id)) this.#schedule(p);
     }
   }
 
   /** A final answer of the terminal for a sale (its result, or the answer to a query). */
   async #resolve(p: Payment, r: TerminalResultEvent, via: 'result' | 'query'): Promise<void> {
     if (FINAL.has(p.state)) return;
-    clearTimeout(this.#timers.get(p.id));
-    this.#timers.delete(p.id);
     if (r.outcome === 'in-progress') return;
+    this.#backoff.forget(p.id);
     if (r.outcome === 'approved' || r.outcome === 'voided') {
-      await this.#approved(p, r, via);
-      if (r.outcome === 'voided') await this.#voided(p, r.traceNo, r.terminalTime);
+      await recordApproved(this.#outcomes, p, r, via);
+      if (r.outcome === 'voided') await recordVoided(this.#outcomes, p, r.traceNo, r.terminalTime);
       return;
     }
     await this.#commit('payment.declined', { payment: p.id, ref: p.ref, code: r.code, text: r.text, via });
   }
 
-  async #approved(p: Payment, r: TerminalResultEvent, via: 'result' | 'query'): Promise<void> {
-    const receipt = await this.#receipt(p, 'approved', r.maskedPan);
-    const topUp = p.item === 'top-up' && p.residentId !== undefined;
-    const { amountFen, maskedPan, authCode, traceNo, batchNo, terminalTime } = r;
-    const body = { payment: p.id, ref: p.ref, amountFen, maskedPan, authCode, traceNo, batchNo };
-    await this.#commit('payment.approved', { ...body, terminalTime, via, receipt }, topUp);
-    // The credit is on disk before anyone hears of the approval.
-    if (topUp) {
-      await this.#commit('account.credited', {
-        residentId: p.residentId,
-        payment: p.id,
-        amountFen: p.amountFen,
-      });
-      this.emit('change', p);
-    }
-  }
-
-  async #voided(p: Payment, traceNo: string, terminalTime: string): Promise<void> {
-    const receipt = await this.#receipt(p, 'voided', p.maskedPan ?? '');
-    const topUp = p.item === 'top-up' && p.residentId !== undefined;
-    await this.#commit(
-      'payment.voided',
-      { payment: p.id, ref: p.ref, traceNo, terminalTime, receipt },
-      topUp,
-    );
-    if (topUp) {
-      await this.#commit('account.debited', {
-        residentId: p.residentId,
-        payment: p.id,
-        amountFen: p.amountFen,
-      });
-      this.emit('change', p);
-    }
-  }
-
-  /** The receipt of a payment in `state`; its token is on disk before the record names its digest. */
-  async #receipt(p: Payment, state: Receipt['state'], maskedPan: string): Promise<Receipt> {
-    const token = await this.opts.tokens.issue(p.id);
-    const at = new Date((this.opts.now ?? Date.now)()).toISOString();
-    return { digest: receiptDigest(token), item: p.item, amountFen: p.amountFen, maskedPan, at, state };
+  /** What the outcome records need of this service. */
+  get #outcomes(): OutcomeDeps {
+    return {
+      commit: (type, body, quiet) => this.#commit(type, body, quiet),
+      announce: (p) => this.emit('change', p),
+      tokens: this.opts.tokens,
+      now: this.opts.now ?? Date.now,
+    };
   }
 
   /**
@@ -549,7 +479,7 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
 
   /** The receipt of an account spend (no card number: paid from the account). */
   accountReceipt(p: Payment): Promise<Receipt> {
-    return this.#receipt(p, 'approved', '');
+    return receiptFor(this.#outcomes, p, 'approved', '');
   }
 
   /** Serializes with the other creations (the account part's creation checks the same keys). */
@@ -563,6 +493,6 @@ export class PaymentService extends EventEmitter<PaymentEvents> {
   }
 
   newRef(): string {
-    return newRef((r) => this.#byRef.has(r));
+    return newRef((r) => this.#index.byRef(r) !== undefined);
   }
 }
