@@ -498,6 +498,7 @@ export interface KioskNoticeView {
 export type { PaymentItem } from '../payments/payment-items.js';
 export type {
   AccountEntry,
+  MismatchKind,
   PaymentKind,
   PaymentState,
   ReconciliationReport,

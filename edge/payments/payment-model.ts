@@ -61,6 +61,8 @@ export interface AccountEntry {
   at: string;
 }
 
+export type MismatchKind = 'unknown-at-settlement' | 'count' | 'total';
+
 export interface ReconciliationReport {
   id: string;
   deviceId: string;
@@ -71,7 +73,7 @@ export interface ReconciliationReport {
   terminal: { count: number; totalFen: number };
   matched: boolean;
   payments: { id: string; ref: string; item: string; amountFen: number; state: PaymentState }[];
-  mismatches: { kind: string; paymentId?: string; ref?: string; amountFen?: number; detail: string }[];
+  mismatches: { kind: MismatchKind; paymentId?: string; ref?: string; amountFen?: number; detail: string }[];
 }
 
 /** Everything derived from the `payment` stream. */

@@ -21,6 +21,8 @@ export interface PaymentView {
   createdAt: string;
   updatedAt: string;
   receiptUrl?: string;
+  /** The resident's account balance now, on an approved account spend or top-up. */
+  balanceFen?: number;
   history: { state: Payment['state']; at: string }[];
 }
 
@@ -31,8 +33,14 @@ export function receiptUrl(publicBase: string, token: string): string {
 
 export function paymentView(
   p: Payment,
-  extra: { prompt?: string | undefined; receiptToken?: string | undefined; publicBase: string },
+  extra: {
+    prompt?: string | undefined;
+    receiptToken?: string | undefined;
+    publicBase: string;
+    balance?: (residentId: string) => number;
+  },
 ): PaymentView {
+  const touchesAccount = p.state === 'approved' && (p.kind === 'account' || p.item === 'top-up');
   const showReceipt = (p.state === 'approved' || p.state === 'voided') && extra.receiptToken;
   return {
     id: p.id,
@@ -50,6 +58,7 @@ export function paymentView(
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     ...(showReceipt ? { receiptUrl: receiptUrl(extra.publicBase, extra.receiptToken as string) } : {}),
+    ...(touchesAccount && p.residentId && extra.balance ? { balanceFen: extra.balance(p.residentId) } : {}),
     history: p.history.map((h) => ({ ...h })),
   };
 }

@@ -84,6 +84,7 @@ export async function startPayments(w: PaymentWiring): Promise<Payments> {
       prompt: service.prompt(p.id),
       receiptToken: tokens.get(p.id),
       publicBase: w.publicBase(),
+      balance: (residentId) => service.balance(residentId),
     });
   service.on('change', (p) => {
     w.sse.publish('payment', view(p));
