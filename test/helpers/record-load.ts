@@ -52,14 +52,7 @@ export class EdgeLoad {
     if (this.#client?.connected && this.#clientUrl === url) return this.#client;
     this.#client?.end(true);
     const s = this.#scanner as { id: string; password: string };
-    const c = await mqtt.connectAsync(url, {
-      username: s.id,
-      password: s.password,
-      clientId: s.id,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 2000,
-    });
+    const c = await connectOnce(url, { username: s.id, password: s.password, clientId: s.id });
     c.on('error', () => undefined);
     (c.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
     this.#client = c;
@@ -114,13 +107,10 @@ export class EdgeLoad {
       try {
         if (!client?.connected) {
           client?.end(true);
-          client = await mqtt.connectAsync(this.edge().mqttUrl, {
+          client = await connectOnce(this.edge().mqttUrl, {
             username: b.id,
             password: b.password,
             clientId: b.id,
-            protocolVersion: 4,
-            reconnectPeriod: 0,
-            connectTimeout: 2000,
           });
           client.on('error', () => undefined);
           client.on('message', (_t, payload) => {
@@ -171,7 +161,8 @@ export class EdgeLoad {
   async #retry(method: string, path: string, body: unknown, ok: number): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
-        const res = await api(this.edge().httpUrl, this.token, method, path, body);
+        // Bounded: a request caught by a SIGKILL must fail and be retried, never hang the load.
+        const res = await withTimeout(api(this.edge().httpUrl, this.token, method, path, body), 10_000);
         if (res.status === ok || res.status === 409) return;
         throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
       } catch (err) {
@@ -185,6 +176,25 @@ export class EdgeLoad {
   async close(): Promise<void> {
     this.#client?.end(true);
     this.#client = undefined;
+  }
+}
+
+/**
+ * One connection attempt that always ends: `connectAsync` with retries allowed never settles when
+ * the socket closes without an error (a connect timeout against an edge that is still starting),
+ * and with `reconnectPeriod: 0` nothing would ever settle it — the chaos test's load stalled there.
+ */
+async function connectOnce(
+  url: string,
+  auth: { username: string; password: string; clientId: string },
+): Promise<MqttClient> {
+  const opts = { ...auth, protocolVersion: 4 as const, reconnectPeriod: 0, connectTimeout: 2000 };
+  const pending = mqtt.connectAsync(url, opts, false);
+  try {
+    return await withTimeout(pending, 5000);
+  } catch (err) {
+    void pending.then((c) => c.end(true)).catch(() => undefined);
+    throw err;
   }
 }
 
