@@ -43,11 +43,15 @@ export async function startDemo(
   const stops: (() => Promise<void>)[] = [];
 
   const kiosk = await register({ id: 'kiosk-lobby', type: 'kiosk', transport: 'http', name: '大厅自助终端' });
-  process.stderr.write(`linli-edge demo: kiosk screen: ${edge.httpUrl}/kiosk/#token=${kiosk.token}\n`);
+  // The kiosk is told its bank terminal in its link (kiosk-ui/src/kiosk/pay-devices.ts); the demo
+  // has one when socat can make its pty pair.
+  const socat = await hasSocat();
+  const pos = socat ? `?pos=${DEMO_TERMINAL}` : '';
+  process.stderr.write(`linli-edge demo: kiosk screen: ${edge.httpUrl}/kiosk/${pos}#token=${kiosk.token}\n`);
   process.stderr.write(`linli-edge demo: admin page:   ${edge.httpUrl}/admin/ (user admin)\n`);
 
   let pty: PtyPair | undefined;
-  if (await hasSocat()) {
+  if (socat) {
     pty = await ptyPair(join(config.dataDir, 'demo-tty', 'qr'));
     const p = pty;
     await register({
