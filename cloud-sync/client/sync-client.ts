@@ -16,9 +16,9 @@
  * waits an exponential, fully jittered, capped backoff before the next round.
  */
 import { STREAM_PRIORITY, type Stream, type SyncRecord } from '../protocol/record.js';
-import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
 import { type EdgeSyncReport, SYNC_STATUS_PATH } from '../protocol/status.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../protocol/validate.js';
+import { NoAnswerError, type SignedAnswer, SignedRequester } from './signed-requester.js';
 import { type DeadLetter, emptyState, type SyncState, type SyncStateStore } from './state-store.js';
 
 export const SYNC_RECORDS_PATH = '/api/v1/sync/records';
@@ -147,7 +147,7 @@ export class SyncClient {
   > &
     Pick<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report'> & { fetch: typeof fetch };
   #state: SyncState | undefined;
-  #offsetMs: number | null = null;
+  readonly #requester: SignedRequester;
   #batchLimit: number;
   #lastSuccessAt: string | null = null;
   #lastError: SyncError | null = null;
@@ -178,11 +178,15 @@ export class SyncClient {
       cloudUrl: opts.cloudUrl.replace(/\/+$/, ''),
     };
     this.#batchLimit = Math.min(this.#o.maxBatchRecords, MAX_BATCH_RECORDS);
+    this.#requester = new SignedRequester({
+      ...this.#o,
+      ...(opts.onClockOffset ? { onClockOffset: opts.onClockOffset } : {}),
+    });
   }
 
   /** The clock offset learned from the cloud (null before any answer). */
   get clockOffsetMs(): number | null {
-    return this.#offsetMs;
+    return this.#requester.offsetMs;
   }
 
   async #loadState(): Promise<SyncState> {
@@ -398,58 +402,24 @@ export class SyncClient {
     return { accepted, remaining: state.deadLetters.length };
   }
 
-  /** POSTs one signed body; 401 clock skew is retried at once, once, with the learned offset. */
+  /**
+   * POSTs one signed body through the {@link SignedRequester} the config client uses too (clock
+   * offset learned from every answer, 401 clock skew retried once); anything but 200 is a
+   * {@link SyncRequestError} with the cloud's code.
+   */
   async #post(body: string, path = SYNC_RECORDS_PATH): Promise<Answer> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#postOnce(body, path);
-      } catch (err) {
-        if (attempt === 0 && err instanceof SyncRequestError && err.code === 'auth-clock-skew') continue;
-        throw err;
-      }
-    }
-  }
-
-  async #postOnce(body: string, path: string): Promise<Answer> {
-    const sentAt = this.#o.now();
-    const authorization = signRequest({
-      house: this.#o.house,
-      secret: this.#o.secret,
-      method: 'POST',
-      pathAndQuery: path,
-      body,
-      now: sentAt,
-      offsetMs: this.#offsetMs ?? 0,
-    });
-    let res: Response;
-    let text: string;
+    let answer: SignedAnswer;
     try {
-      res = await this.#o.fetch(`${this.#o.cloudUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization },
-        body,
-        signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
-      });
-      text = await res.text();
+      answer = await this.#requester.request('POST', path, body, this.#stop.signal);
     } catch (err) {
-      throw new SyncRequestError('network', (err as Error).message || String(err));
+      if (err instanceof NoAnswerError) throw new SyncRequestError('network', err.message);
+      throw err;
     }
-    const receivedAt = this.#o.now();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // Not JSON: a proxy's page, say. Handled by status below.
-    }
-    const offset = clockOffsetFromAnswer({ serverTime: json.serverTime, sentAt, receivedAt });
-    if (offset !== undefined) {
-      this.#offsetMs = offset;
-      this.#o.onClockOffset?.(offset);
-    }
-    if (res.status !== 200) {
-      const code = typeof json.code === 'string' ? json.code : `http-${res.status}`;
-      const reason = typeof json.reason === 'string' ? json.reason : res.statusText;
-      throw new SyncRequestError(code, `${res.status} ${code}: ${reason}`, res.status);
+    const { status, json } = answer;
+    if (status !== 200) {
+      const code = typeof json.code === 'string' ? json.code : `http-${status}`;
+      const reason = typeof json.reason === 'string' ? json.reason : 'no reason given';
+      throw new SyncRequestError(code, `${status} ${code}: ${reason}`, status);
     }
     if (path !== SYNC_RECORDS_PATH) return json as unknown as Answer;
     if (typeof json.streams !== 'object' || json.streams === null || !Array.isArray(json.rejected)) {
@@ -514,7 +484,7 @@ export class SyncClient {
       lastSuccessAt: this.#lastSuccessAt,
       lastError: this.#lastError,
       deadLetters: state.deadLetters.length,
-      clockOffsetMs: this.#offsetMs,
+      clockOffsetMs: this.#requester.offsetMs,
       running: this.#loop !== undefined,
       consecutiveFailures: this.#failures,
     };

@@ -4,6 +4,7 @@
  * (snapshot + the records after it) and after each append, so the state on disk and in memory
  * never differ. No I/O here.
  */
+import type { ReceiptBody } from '../../cloud-sync/protocol/receipt.js';
 
 export type PaymentKind = 'sale' | 'account';
 export type PaymentState =
@@ -16,15 +17,8 @@ export type PaymentState =
   | 'waiting-card';
 export type UnknownReason = 'timeout' | 'link-down' | 'edge-restart';
 
-/** What a receipt shows; `digest` is the hex SHA-256 of the receipt token (the token stays on the edge). */
-export interface Receipt {
-  digest: string;
-  item: string;
-  amountFen: number;
-  maskedPan: string;
-  at: string;
-  state: 'approved' | 'voided';
-}
+/** What a receipt shows: the same body the cloud's receipt page reads (cloud-sync/protocol/receipt.ts). */
+export type Receipt = ReceiptBody;
 
 export interface Payment {
   id: string;
