@@ -1,5 +1,6 @@
 /** The config client's interfaces: what the edge provides, how it is set up, what it reports. */
 import type { ConfigBundle, ConfigEdit, ConfigEditsAnswer } from '../protocol/config.js';
+import type { Transport } from './http-transport.js';
 
 /** What the edge keeps: the bundle version, the pending edits, their outcomes. */
 export interface ConfigSyncStore {
@@ -36,7 +37,8 @@ export interface ConfigClientOptions {
   idleMs?: number;
   /** A request taking longer is aborted (ms). */
   requestTimeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How requests go out; node:http by default (http-transport.ts). */
+  fetch?: Transport;
   random?: () => number;
   /** Told each backoff the loop chooses (metrics, tests). */
   onBackoff?: (delayMs: number, failures: number, ceilingMs: number) => void;

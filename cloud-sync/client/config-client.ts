@@ -33,6 +33,7 @@ import {
   type ConfigRoundResult,
   type ConfigSyncError,
 } from './config-client-types.js';
+import { httpTransport, type Transport } from './http-transport.js';
 import { NoAnswerError, type SignedAnswer, SignedRequester } from './signed-requester.js';
 
 export type {
@@ -51,7 +52,7 @@ type Answer = SignedAnswer;
 
 export class ConfigClient {
   readonly #o: Required<Omit<ConfigClientOptions, 'onBackoff' | 'onClockOffset' | 'fetch'>> &
-    Pick<ConfigClientOptions, 'onBackoff' | 'onClockOffset'> & { fetch: typeof fetch };
+    Pick<ConfigClientOptions, 'onBackoff' | 'onClockOffset'> & { fetch: Transport };
   readonly #http: SignedRequester;
   #lastPullAt: string | null = null;
   #lastPushAt: string | null = null;
@@ -75,7 +76,7 @@ export class ConfigClient {
       requestTimeoutMs: 30_000,
       random: Math.random,
       ...opts,
-      fetch: opts.fetch ?? fetch,
+      fetch: opts.fetch ?? httpTransport,
       cloudUrl: opts.cloudUrl.replace(/\/+$/, ''),
     };
     this.#http = new SignedRequester({

@@ -6,6 +6,7 @@
  */
 import { SERVER_TIME_HEADER } from '../protocol/config.js';
 import { clockOffsetFromAnswer, signRequest } from '../protocol/signing.js';
+import type { Transport, TransportAnswer } from './http-transport.js';
 
 export interface SignedAnswer {
   status: number;
@@ -20,7 +21,8 @@ export interface SignedRequesterOptions {
   secret: string;
   /** The edge's wall clock, ms. */
   now: () => number;
-  fetch: typeof fetch;
+  /** How requests go out ({@link httpTransport} in the edge; tests wrap `fetch`). */
+  fetch: Transport;
   /** A request taking longer is aborted (ms). */
   requestTimeoutMs: number;
   /** Told the clock offset whenever an answer teaches one. */
@@ -52,7 +54,7 @@ export class SignedRequester {
   async request(
     method: 'GET' | 'POST',
     pathAndQuery: string,
-    body: string,
+    body: string | Buffer,
     signal: AbortSignal,
   ): Promise<SignedAnswer> {
     for (let attempt = 0; ; attempt++) {
@@ -62,7 +64,7 @@ export class SignedRequester {
     }
   }
 
-  async #once(method: 'GET' | 'POST', pathAndQuery: string, body: string, signal: AbortSignal) {
+  async #once(method: 'GET' | 'POST', pathAndQuery: string, body: string | Buffer, signal: AbortSignal) {
     const sentAt = this.o.now();
     const authorization = signRequest({
       house: this.o.house,
@@ -73,8 +75,19 @@ export class SignedRequester {
       now: sentAt,
       offsetMs: this.#offsetMs ?? 0,
     });
-    let res: Response;
+    let res: TransportAnswer;
     let text: string;
+    // The request's own signal: aborted by the caller's or by the timeout, and let go as soon as
+    // the answer is in. (AbortSignal.timeout would keep a signal and its timer alive for the whole
+    // timeout after every request, and AbortSignal.any ties each one to the long-lived signal.)
+    const ctl = new AbortController();
+    const abort = () => ctl.abort(signal.reason);
+    const timer = setTimeout(
+      () => ctl.abort(new DOMException(`no answer in ${this.o.requestTimeoutMs} ms`, 'TimeoutError')),
+      this.o.requestTimeoutMs,
+    );
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
     try {
       res = await this.o.fetch(`${this.#cloudUrl}${pathAndQuery}`, {
         method,
@@ -84,11 +97,14 @@ export class SignedRequester {
           ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
         },
         ...(method === 'POST' ? { body } : {}),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]),
+        signal: ctl.signal,
       });
       text = await res.text();
     } catch (err) {
       throw new NoAnswerError((err as Error).message || String(err));
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
     }
     const receivedAt = this.o.now();
     let json: Record<string, unknown> = {};

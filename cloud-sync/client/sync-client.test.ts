@@ -18,7 +18,7 @@ import { buildCloudApp, HOUSES_PATH } from '../server/app.js';
 import type { Db } from '../server/db/db.js';
 import { openDb } from '../server/db/open.js';
 import { FileSyncStateStore } from './state-store.js';
-import { SyncClient, type SyncClientOptions, type SyncSource } from './sync-client.js';
+import { type SourceRecord, SyncClient, type SyncClientOptions, type SyncSource } from './sync-client.js';
 
 const KEY = randomBytes(32);
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
@@ -52,9 +52,16 @@ class MemorySource implements SyncSource {
       });
     }
   }
-  async *read(stream: Stream, afterSeq: number): AsyncIterable<SyncRecord> {
+  async *read(stream: Stream, afterSeq: number): AsyncIterable<SourceRecord> {
     const list = this.records.get(stream) ?? [];
-    for (let i = afterSeq; i < list.length; i++) yield list[i] as SyncRecord;
+    // One reused buffer, as the journal's reader: the client must copy what it keeps.
+    const scratch = Buffer.alloc(64 * 1024);
+    for (let i = afterSeq; i < list.length; i++) {
+      const rec = list[i] as SyncRecord;
+      const n = scratch.write(JSON.stringify(rec));
+      yield { seq: rec.seq, json: scratch.subarray(0, n) };
+      scratch.fill(0x23, 0, n);
+    }
   }
   lastSeq(stream: Stream): number {
     return this.records.get(stream)?.length ?? 0;

@@ -6,7 +6,9 @@
  * One round ({@link SyncClient.syncOnce}): streams in STREAM_PRIORITY order (alarms, payments, the
  * rest); each stream is read from its cursor in batches of at most 1,000 records and 1 MiB (the
  * exact JSON the request carries), signed with the clock offset learned from the last answer's
- * `serverTime`, and posted; the next batch is read from the journal while one is in flight. On 200
+ * `serverTime`, and posted; the next batch is read from the journal while one is in flight. Each
+ * record goes as the source holds it (its JSON bytes copied into the body, never parsed or
+ * re-encoded: batch-body.ts), so a long drain makes almost no garbage. On 200
  * the cursor moves to the cloud's `contiguous` for that stream, never past what was sent (lower:
  * resend from there), and is saved before the next batch is sent. Rejected records go to the
  * dead-letter list and do not block the stream (the cloud holds their seq).
@@ -18,17 +20,26 @@
 import { STREAM_PRIORITY, type Stream, type SyncRecord } from '../protocol/record.js';
 import { type EdgeSyncReport, SYNC_STATUS_PATH } from '../protocol/status.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../protocol/validate.js';
+import { BatchBody } from './batch-body.js';
+import { httpTransport, type Transport } from './http-transport.js';
 import { NoAnswerError, type SignedAnswer, SignedRequester } from './signed-requester.js';
 import { type DeadLetter, emptyState, type SyncState, type SyncStateStore } from './state-store.js';
 
 export const SYNC_RECORDS_PATH = '/api/v1/sync/records';
+
+/** A record as its source holds it: its seq and its JSON (a {@link SyncRecord}, UTF-8) as sent. */
+export interface SourceRecord {
+  seq: number;
+  /** May be valid only until the next record is asked for: the client copies it at once. */
+  json: Uint8Array;
+}
 
 /**
  * Where records come from. The edge backs it with its journal: `read` yields the stream's records
  * with seq > `afterSeq` in seq order (it may stop early; the client asks again from its cursor).
  */
 export interface SyncSource {
-  read(stream: Stream, afterSeq: number): AsyncIterable<SyncRecord>;
+  read(stream: Stream, afterSeq: number): AsyncIterable<SourceRecord>;
   /** Seq of the stream's last durable record; 0 when it has none. */
   lastSeq(stream: Stream): number;
 }
@@ -55,7 +66,8 @@ export interface SyncClientOptions {
   idleMs?: number;
   /** A request taking longer is aborted (ms). */
   requestTimeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How requests go out; node:http by default (http-transport.ts). */
+  fetch?: Transport;
   /** Told each backoff chosen by the loop (metrics, tests). */
   onBackoff?: (delayMs: number, failures: number, ceilingMs: number) => void;
   /** Told the clock offset learned from each answer's `serverTime` (the edge's clock follows it). */
@@ -133,19 +145,31 @@ interface Answer {
   }[];
 }
 
-const BODY_OVERHEAD = Buffer.byteLength('{"records":[]}');
+/** The parsed record of a source's JSON (for the few places that need a field besides seq). */
+export function parseSourceRecord(r: SourceRecord): SyncRecord {
+  return JSON.parse(
+    Buffer.from(r.json.buffer, r.json.byteOffset, r.json.length).toString('utf8'),
+  ) as SyncRecord;
+}
 
-/** A record read for sending, with its JSON as sent. */
-interface Item {
-  rec: SyncRecord;
-  json: string;
+/** Wall-clock ms of the first record of `stream` after `afterSeq`; null when there is none. */
+export async function firstRecordMs(
+  source: SyncSource,
+  stream: Stream,
+  afterSeq: number,
+): Promise<number | null> {
+  for await (const r of source.read(stream, afterSeq)) {
+    const ts = Date.parse(parseSourceRecord(r).ts);
+    return Number.isFinite(ts) ? ts : null;
+  }
+  return null;
 }
 
 export class SyncClient {
   readonly #o: Required<
     Omit<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report' | 'fetch'>
   > &
-    Pick<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report'> & { fetch: typeof fetch };
+    Pick<SyncClientOptions, 'onBackoff' | 'onClockOffset' | 'onBatch' | 'report'> & { fetch: Transport };
   #state: SyncState | undefined;
   readonly #requester: SignedRequester;
   #batchLimit: number;
@@ -160,6 +184,10 @@ export class SyncClient {
   #kicked = false;
   #round: Promise<RoundResult> | undefined;
   #lastReportAt = Number.NEGATIVE_INFINITY;
+  /** Two request bodies, reused: one in flight while the next is read into the other. */
+  #bodies: [BatchBody, BatchBody] | undefined;
+  /** Per stream, the time of the first record after the cursor it was read at (for status). */
+  readonly #oldest = new Map<Stream, { cursor: number; ms: number | null }>();
 
   constructor(opts: SyncClientOptions) {
     this.#o = {
@@ -174,7 +202,7 @@ export class SyncClient {
       reportEveryMs: 60_000,
       random: Math.random,
       ...opts,
-      fetch: opts.fetch ?? fetch,
+      fetch: opts.fetch ?? httpTransport,
       cloudUrl: opts.cloudUrl.replace(/\/+$/, ''),
     };
     this.#batchLimit = Math.min(this.#o.maxBatchRecords, MAX_BATCH_RECORDS);
@@ -250,70 +278,74 @@ export class SyncClient {
     const state = this.#state as SyncState;
     let cursor = state.cursors[stream] ?? 0;
     if (cursor >= this.#o.source.lastSeq(stream)) return false;
+    this.#bodies ??= [new BatchBody(this.#o.maxBatchBytes), new BatchBody(this.#o.maxBatchBytes)];
+    const [first, second] = this.#bodies;
     let it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
-    let pending: Item[] = [];
+    /** A record read that did not fit its batch: the next one starts with it (a copy). */
+    let carry: SourceRecord | undefined;
     let exhausted = false;
     let stalled = 0;
-    /** Builds a batch: pending (carried over or put back) first, then the source. */
-    const build = async (): Promise<Item[]> => {
-      const batch: Item[] = [];
-      let bytes = BODY_OVERHEAD;
-      for (;;) {
-        if (batch.length >= this.#batchLimit) break;
-        let next = pending.shift();
+    /** Reads the next batch into `body`: the carried record first, then the source. */
+    const build = async (body: BatchBody): Promise<BatchBody> => {
+      body.reset();
+      while (body.count < this.#batchLimit) {
+        let next = carry;
+        carry = undefined;
         if (!next && !exhausted) {
           const r = await it.next();
           if (r.done) exhausted = true;
-          else next = { rec: r.value, json: JSON.stringify(r.value) };
+          else next = r.value;
         }
         if (!next) break;
-        const size = Buffer.byteLength(next.json) + (batch.length > 0 ? 1 : 0);
-        if (batch.length > 0 && bytes + size > this.#o.maxBatchBytes) {
-          pending.unshift(next);
+        if (!body.add(next.seq, next.json)) {
+          carry = { seq: next.seq, json: Buffer.from(next.json) };
           break;
         }
-        batch.push(next);
-        bytes += size;
       }
-      return batch;
+      return body;
     };
-    // Read-ahead: the next batch is read from the journal while the current one is in flight. When
-    // the answer does not let it go next (a failure, a gap), its records are put back or dropped.
-    let ahead: Promise<Item[]> | undefined;
-    const takeAhead = async (): Promise<Item[]> => {
-      const got = ahead === undefined ? [] : await ahead;
+    /** After a failure or a gap: read again from the cursor (what was read ahead is dropped). */
+    const restart = async () => {
+      await ahead?.catch(() => {});
       ahead = undefined;
-      return got;
+      await it.return?.();
+      it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
+      carry = undefined;
+      exhausted = false;
     };
+    // Read-ahead: the next batch is read from the journal, into the other body, while the current
+    // one is in flight. When the answer does not let it go next (a failure, a gap), it is dropped.
+    let ahead: Promise<BatchBody> | undefined;
     try {
       while (!this.#stopping) {
-        const batch = ahead === undefined ? await build() : await takeAhead();
-        if (batch.length === 0) break;
+        const batch = ahead === undefined ? await build(first) : await ahead;
+        ahead = undefined;
+        if (batch.count === 0) break;
 
-        const body = `{"records":[${batch.map((b) => b.json).join(',')}]}`;
-        ahead = build();
-        ahead.catch(() => {}); // awaited below; a read failure surfaces there
+        ahead = build(batch === first ? second : first);
+        ahead.catch(() => {}); // awaited next turn; a read failure surfaces there
         let answer: Answer;
         try {
-          answer = await this.#post(body);
+          answer = await this.#post(batch.bytes());
         } catch (err) {
-          pending = [...batch, ...(await takeAhead()), ...pending];
-          if (err instanceof SyncRequestError && err.status === 413 && batch.length > 1) {
-            this.#batchLimit = Math.max(1, Math.floor(batch.length / 2));
+          const sent = batch.count;
+          await restart();
+          if (err instanceof SyncRequestError && err.status === 413 && sent > 1) {
+            this.#batchLimit = Math.max(1, Math.floor(sent / 2));
             continue;
           }
           throw err;
         }
         result.requests++;
-        result.sent += batch.length;
+        result.sent += batch.count;
         result.stored += answer.stored;
         result.duplicates += answer.duplicates;
         result.rejected += answer.rejected.length;
-        this.#o.onBatch?.(stream, batch.length, answer.stored, answer.duplicates, answer.rejected.length);
+        this.#o.onBatch?.(stream, batch.count, answer.stored, answer.duplicates, answer.rejected.length);
         const at = answer.serverTime;
         for (const r of answer.rejected) this.#deadLetter(r, at);
 
-        const lastSent = (batch[batch.length - 1] as Item).rec.seq;
+        const lastSent = batch.lastSeq;
         const contiguous = answer.streams[stream]?.contiguous;
         const next = typeof contiguous === 'number' ? Math.min(contiguous, lastSent) : cursor;
         const moved = next > cursor;
@@ -323,7 +355,6 @@ export class SyncClient {
         await this.#o.store.save(state);
         if (next < lastSent) {
           // The cloud misses something below what was sent (a gap): resend from its contiguous.
-          await takeAhead();
           stalled = moved ? 0 : stalled + 1;
           if (stalled >= 2) {
             throw new SyncRequestError(
@@ -331,10 +362,7 @@ export class SyncClient {
               `${stream}: the cloud stays at seq ${cursor} (was ${before}) after resending`,
             );
           }
-          await it.return?.();
-          it = this.#o.source.read(stream, cursor)[Symbol.asyncIterator]();
-          pending = [];
-          exhausted = false;
+          await restart();
         } else {
           stalled = 0;
         }
@@ -379,7 +407,8 @@ export class SyncClient {
     const chosen = state.deadLetters.filter((d) => !ids || ids.includes(d.id));
     const records: string[] = [];
     for (const d of chosen) {
-      for await (const rec of this.#o.source.read(d.stream as Stream, d.seq - 1)) {
+      for await (const r of this.#o.source.read(d.stream as Stream, d.seq - 1)) {
+        const rec = parseSourceRecord(r);
         if (rec.seq === d.seq && rec.id === d.id) records.push(JSON.stringify(rec));
         break;
       }
@@ -407,7 +436,7 @@ export class SyncClient {
    * offset learned from every answer, 401 clock skew retried once); anything but 200 is a
    * {@link SyncRequestError} with the cloud's code.
    */
-  async #post(body: string, path = SYNC_RECORDS_PATH): Promise<Answer> {
+  async #post(body: string | Buffer, path = SYNC_RECORDS_PATH): Promise<Answer> {
     let answer: SignedAnswer;
     try {
       answer = await this.#requester.request('POST', path, body, this.#stop.signal);
@@ -469,11 +498,13 @@ export class SyncClient {
       const b = Math.max(0, lastSeq - cursor);
       let oldest: number | null = null;
       if (b > 0) {
-        for await (const rec of this.#o.source.read(stream, cursor)) {
-          const ts = Date.parse(rec.ts);
-          if (Number.isFinite(ts)) oldest = Math.max(0, now - ts);
-          break;
+        // The first record after a cursor does not change: read once per cursor, not per call.
+        let known = this.#oldest.get(stream);
+        if (known?.cursor !== cursor) {
+          known = { cursor, ms: await firstRecordMs(this.#o.source, stream, cursor) };
+          this.#oldest.set(stream, known);
         }
+        if (known.ms !== null) oldest = Math.max(0, now - known.ms);
       }
       streams[stream] = { lastSeq, cursor, backlog: b, oldestUnsyncedAgeMs: oldest };
       backlog += b;

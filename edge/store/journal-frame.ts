@@ -46,7 +46,9 @@ export class FrameReader {
   /**
    * With `transient`, one buffer is reused for the whole file: a payload is valid only until the
    * next call to `next()` (for readers that parse each payload at once). A drain reading hundreds
-   * of MB otherwise leaves a dead 1 MiB buffer behind per MiB read until the GC frees them.
+   * of MB otherwise leaves a dead 1 MiB buffer behind per MiB read until the GC frees them. A
+   * transient reader may start with `store`, a buffer left by the reader of the previous file
+   * ({@link FrameReader.store}), so a read across segments keeps one buffer.
    */
   constructor(
     handle: FileHandle,
@@ -54,12 +56,19 @@ export class FrameReader {
     maxEntryBytes: number,
     chunkBytes = 1 << 20,
     transient = false,
+    store?: Buffer,
   ) {
     this.#handle = handle;
     this.#bufStart = offset;
     this.#maxEntryBytes = maxEntryBytes;
     this.#chunkBytes = chunkBytes;
     this.#transient = transient;
+    if (transient && store) this.#store = store;
+  }
+
+  /** The read buffer, for the transient reader of the next file. */
+  get store(): Buffer {
+    return this.#store;
   }
 
   /** The next frame, or why there is none. After a failure it keeps returning that failure. */
@@ -93,7 +102,8 @@ export class FrameReader {
     while (this.#available() < n) {
       if (this.#eof) return false;
       const keep = this.#available();
-      const size = Math.max(this.#chunkBytes, n) + keep;
+      // Room for the whole frame and at least a chunk (less what is kept, always < n).
+      const size = Math.max(this.#chunkBytes, n);
       const reuse = this.#transient && this.#store.length >= size;
       const next = reuse ? this.#store : Buffer.allocUnsafe(size);
       this.#buf.copy(next, 0, this.#pos); // overlapping regions are copied correctly

@@ -2,6 +2,7 @@ import { appendFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Stream, SyncRecord } from '../../cloud-sync/protocol/record.js';
+import { Journal } from './journal.js';
 import { RecordLog, type RecordLogOptions } from './record-log.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -187,4 +188,48 @@ t.test('read with a stream yields only that stream, in order, even when a body n
   t.same(alarms, [2], 'from an LSN on');
   t.equal((await readAll(log)).length, streams.length, 'without a stream: everything');
   await log.close();
+});
+
+t.test('readStream yields each record of a stream as stored: its seq and its exact JSON', async (t) => {
+  for (const house of ['h', 'h'.repeat(64)]) {
+    const dir = t.testdir();
+    // One record written in another key order (as an older or foreign writer might): its seq is
+    // parsed, not read from the envelope.
+    const raw = await Journal.open(join(dir, 'journal'));
+    const foreign = {
+      stream: 'points',
+      seq: 1,
+      id: '0190c1a2-0000-7000-8000-000000000001',
+      house,
+      type: 't',
+    };
+    await raw.append(
+      Buffer.from(JSON.stringify({ ...foreign, ts: '2026-01-01T00:00:00.000Z', v: 1, body: {} })),
+    );
+    await raw.close();
+    const log = await RecordLog.open(options(dir, { house }));
+    const written: SyncRecord[] = [];
+    const streams: Stream[] = ['points', 'alarm', 'points', 'device', 'points', 'alarm'];
+    for (const [i, s] of streams.entries()) {
+      // Decoys: a body that spells out another stream's envelope must not fool the reader.
+      const decoy = `","house":"${house}","stream":"alarm","seq":999,`;
+      written.push(await log.append(s, 'test', { i, decoy, zh: '邻里', n: 10 ** i }));
+    }
+    const read: { seq: number; json: string }[] = [];
+    for await (const r of log.readStream('points', 0)) read.push({ seq: r.seq, json: r.json.toString() });
+    t.same(
+      read.map((r) => r.seq),
+      [1, 2, 3, 4],
+      `${house.length}-character house: the foreign-shaped record first, then the appended ones`,
+    );
+    t.same(
+      read.slice(1).map((r) => r.json),
+      written.filter((r) => r.stream === 'points').map((r) => JSON.stringify(r)),
+      'the JSON is byte for byte what was appended',
+    );
+    const alarms: number[] = [];
+    for await (const r of log.readStream('alarm', 1)) alarms.push(r.seq);
+    t.same(alarms, [2], 'after a seq');
+    await log.close();
+  }
 });

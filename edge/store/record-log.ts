@@ -209,14 +209,30 @@ export class RecordLog {
 
   /**
    * Reads `stream`'s durable records with seq > `afterSeq`, in seq order, starting at the first
-   * segment the index says can hold one (segments without a summary are read through).
+   * segment the index says can hold one (segments without a summary are read through). Each comes
+   * as stored: its seq and its JSON bytes exactly as appended (the sync sends them as they are).
+   * `json` is valid only until the next record is asked for: copy it to keep it.
    */
-  async *readStream(stream: Stream, afterSeq: number): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
+  async *readStream(stream: Stream, afterSeq: number): AsyncGenerator<StoredRecord> {
     if (afterSeq >= this.streamSeq(stream)) return;
     const from = this.#index.locate(this.#journal.segmentStarts(), stream, afterSeq);
     if (from === undefined) return;
-    for await (const r of readRecords(this.#journal, from, stream)) {
-      if (r.record.seq > afterSeq) yield r;
+    // Most records are in append's shape: their stream and seq are read in place, allocating
+    // nothing. Others (older builds, hand-made) are filtered by the stream marker and parsed.
+    const prefix = Buffer.from(`","house":${JSON.stringify(this.house)},"stream":"`);
+    const envelope = Buffer.from(`${stream}","seq":`);
+    const marker = Buffer.from(`"stream":"${stream}",`);
+    for await (const { lsn, payload } of this.#journal.read(from, { transient: true })) {
+      let seq: number | undefined;
+      if (startsAt(payload, ENVELOPE_AT, prefix)) {
+        seq = envelopeSeq(payload, ENVELOPE_AT + prefix.length, envelope);
+        if (seq === undefined && startsAt(payload, ENVELOPE_AT + prefix.length, envelope)) {
+          seq = parsedSeq(this.#journal, lsn, payload, stream); // its seq is not plain digits
+        }
+      } else if (payload.subarray(0, STREAM_WITHIN).indexOf(marker) >= 0) {
+        seq = parsedSeq(this.#journal, lsn, payload, stream);
+      }
+      if (seq !== undefined && seq > afterSeq) yield { lsn, seq, json: payload };
     }
   }
 
@@ -363,6 +379,58 @@ export class RecordLog {
 /** How far into a payload the stream can be: `{"id":"<uuid>","house":"<≤ 64>","stream":…`. */
 const STREAM_WITHIN = 160;
 
+/** A record as the journal holds it (see {@link RecordLog.readStream}). */
+export interface StoredRecord {
+  lsn: number;
+  seq: number;
+  /** The record's JSON as appended; valid until the next record is read. */
+  json: Buffer;
+}
+
+/** Where the envelope's `","house":…` starts: after `{"id":"` and a 36-character UUID. */
+const ENVELOPE_AT = 43;
+
+/** Whether `payload` holds `part` at `at` (compared in place). */
+function startsAt(payload: Buffer, at: number, part: Buffer): boolean {
+  return (
+    payload.length >= at + part.length && payload.compare(part, 0, part.length, at, at + part.length) === 0
+  );
+}
+
+/**
+ * The seq of a record written by `append` (`…"stream":"<s>","seq":N,…`) when `envelope`
+ * (`<s>","seq":`) is at `at`, read from its bytes without parsing the rest; undefined otherwise
+ * (another stream, or not plain digits).
+ */
+function envelopeSeq(payload: Buffer, at: number, envelope: Buffer): number | undefined {
+  if (!startsAt(payload, at, envelope)) return undefined;
+  const from = at + envelope.length;
+  let seq = 0;
+  let i = from;
+  for (; i < payload.length && i < from + 16; i++) {
+    const c = payload[i] as number;
+    if (c < 0x30 || c > 0x39) break;
+    seq = seq * 10 + (c - 0x30);
+  }
+  return i > from && payload[i] === 0x2c && seq > 0 ? seq : undefined;
+}
+
+/** The seq of a record in another shape, parsed; undefined when it belongs to another stream. */
+function parsedSeq(journal: Journal, lsn: number, payload: Buffer, stream: Stream): number | undefined {
+  const record = parseRecord(journal, lsn, payload);
+  return record.stream === stream ? record.seq : undefined;
+}
+
+function parseRecord(journal: Journal, lsn: number, payload: Buffer): SyncRecord {
+  try {
+    return JSON.parse(payload.toString('utf8')) as SyncRecord;
+  } catch (err) {
+    throw new StoreError(StoreErrorCode.Corrupt, `journal ${journal.dir}: LSN ${lsn} is not a record`, {
+      cause: err,
+    });
+  }
+}
+
 async function* readRecords(
   journal: Journal,
   fromLsn: number,
@@ -372,14 +440,7 @@ async function* readRecords(
   // Transient payloads: each is parsed (or passed over) before the next is read.
   for await (const { lsn, payload } of journal.read(fromLsn, { transient: true })) {
     if (marker && payload.subarray(0, STREAM_WITHIN).indexOf(marker) < 0) continue;
-    let record: SyncRecord;
-    try {
-      record = JSON.parse(payload.toString('utf8')) as SyncRecord;
-    } catch (err) {
-      throw new StoreError(StoreErrorCode.Corrupt, `journal ${journal.dir}: LSN ${lsn} is not a record`, {
-        cause: err,
-      });
-    }
+    const record = parseRecord(journal, lsn, payload);
     if (stream && record.stream !== stream) continue;
     yield { lsn, record };
   }

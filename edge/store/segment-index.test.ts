@@ -21,7 +21,7 @@ async function fill(log: RecordLog, n: number): Promise<void> {
 
 async function seqsAfter(log: RecordLog, stream: Stream, after: number): Promise<number[]> {
   const out: number[] = [];
-  for await (const { record } of log.readStream(stream, after)) out.push(record.seq);
+  for await (const { seq } of log.readStream(stream, after)) out.push(seq);
   return out;
 }
 

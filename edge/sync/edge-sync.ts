@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { FileSyncStateStore } from '../../cloud-sync/client/state-store.js';
-import { SyncClient, type SyncStatus } from '../../cloud-sync/client/sync-client.js';
+import { firstRecordMs, SyncClient, type SyncStatus } from '../../cloud-sync/client/sync-client.js';
 import { STREAM_PRIORITY, type SyncRecord } from '../../cloud-sync/protocol/record.js';
 import type { SyncView } from '../api/types.js';
 import type { EdgeConfig } from '../config/config.js';
@@ -176,12 +176,8 @@ export class EdgeSync {
     const now = this.#o.clock.now();
     for (const stream of STREAM_PRIORITY) {
       const lastSeq = this.#source.lastSeq(stream);
-      let oldest: number | null = null;
-      for await (const rec of this.#source.read(stream, 0)) {
-        const ts = Date.parse(rec.ts);
-        if (Number.isFinite(ts)) oldest = Math.max(0, now - ts);
-        break;
-      }
+      const first = lastSeq > 0 ? await firstRecordMs(this.#source, stream, 0) : null;
+      const oldest = first === null ? null : Math.max(0, now - first);
       streams[stream] = {
         lastSeq,
         cursor: 0,

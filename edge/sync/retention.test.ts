@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
+import { parseSourceRecord } from '../../cloud-sync/client/sync-client.js';
 import type { Stream, SyncRecord } from '../../cloud-sync/protocol/record.js';
 import { RecordLog } from '../store/record-log.js';
 import { DroppedRecords } from './dropped-records.js';
@@ -60,7 +61,7 @@ async function add(records: RecordLog, stream: Stream, n: number): Promise<void>
 
 async function readAll(src: JournalSyncSource, stream: Stream, after = 0): Promise<SyncRecord[]> {
   const out: SyncRecord[] = [];
-  for await (const r of src.read(stream, after)) out.push(r);
+  for await (const r of src.read(stream, after)) out.push(parseSourceRecord(r));
   return out;
 }
 
