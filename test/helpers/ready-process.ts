@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface ReadyProcess {
@@ -14,7 +15,17 @@ export interface ReadyProcess {
 }
 
 /**
- * Spawns `node <bin>` and waits for its ready line on stdout (`<name> ready …`), keeping stderr's
+ * The Node flags a bin asks for in its `#!/usr/bin/env -S node <flags>` line: a test or bench runs
+ * the program as it ships (`npx linli-edge` runs it through that line), with the same node.
+ */
+export function nodeFlagsOf(bin: string): string[] {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --?[\w-]+(?:=\S+)?)+)\s*$/.exec(first);
+  return m?.[1] ? m[1].trim().split(/\s+/) : [];
+}
+
+/**
+ * Spawns `node [flags] <bin>` (flags from its shebang, {@link nodeFlagsOf}) and waits for its ready line on stdout (`<name> ready …`), keeping stderr's
  * lines; a process that exits first, or is not ready in time, rejects with its stderr.
  */
 export async function spawnUntilReady(opts: {
@@ -25,7 +36,7 @@ export async function spawnUntilReady(opts: {
   timeoutMs?: number;
 }): Promise<ReadyProcess> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [opts.bin], {
+  const proc = spawn(process.execPath, [...nodeFlagsOf(opts.bin), opts.bin], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
