@@ -65,11 +65,13 @@ t.test('the cloud ends up with exactly the edge’s records after kills, cuts an
 
   const view = async () => (await api<SyncView>(edge.httpUrl, token, 'GET', '/api/sync')).body;
   const totalRecords = async () => {
+    const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         const v = await view();
         return Object.values(v.streams).reduce((n, s) => n + s.lastSeq, 0);
-      } catch {
+      } catch (err) {
+        if (Date.now() > deadline) throw err; // not a restart: the edge is gone
         await sleep(100); // the edge is restarting
       }
     }
@@ -96,6 +98,8 @@ t.test('the cloud ends up with exactly the edge’s records after kills, cuts an
     }
     loading = false;
   })();
+  // Awaited below; if the test fails first, the teardown's load.close() ends this loop instead.
+  loadDone.catch(() => undefined);
 
   // The chaos, while the load runs.
   let kills = 0;

@@ -24,6 +24,25 @@ export function nodeFlagsOf(bin: string): string[] {
   return m?.[1] ? m[1].trim().split(/\s+/) : [];
 }
 
+/** Children still running; killed when this process exits, however it ends. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+/**
+ * A test file that dies (a throw at its top level, a missing browser) never runs its teardowns, and
+ * a daemon it started would run on for hours, loading the machine and holding ports: every child
+ * spawned here gets SIGKILL when this process exits.
+ */
+function killOnExit(proc: ChildProcess): void {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const p of live) p.kill('SIGKILL');
+  });
+}
+
 /**
  * Spawns `node [flags] <bin>` (flags from its shebang, {@link nodeFlagsOf}) and waits for its ready line on stdout (`<name> ready …`), keeping stderr's
  * lines; a process that exits first, or is not ready in time, rejects with its stderr.
@@ -41,6 +60,7 @@ export async function spawnUntilReady(opts: {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killOnExit(proc);
   const stderr: string[] = [];
   createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
     if (stderr.length < 5000) stderr.push(l);
@@ -51,7 +71,10 @@ export async function spawnUntilReady(opts: {
   let readyMs = 0;
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${opts.name} not ready in time; stderr:\n${stderr.join('\n')}`)),
+      () => {
+        proc.kill('SIGKILL');
+        reject(new Error(`${opts.name} not ready in time; stderr:\n${stderr.join('\n')}`));
+      },
       // Ready in < 1 s alone; 2 cores running the whole suite (and Chromium) can take far longer.
       opts.timeoutMs ?? 45_000,
     );

@@ -19,6 +19,8 @@ export class EdgeLoad {
   #client: MqttClient | undefined;
   #clientUrl = '';
   #pressSeq = 0;
+  /** Set by close(): every loop below gives up, so a failed test ends instead of retrying forever. */
+  #closed = false;
   readonly boot = `b${Date.now().toString(36)}`;
 
   constructor(
@@ -68,6 +70,7 @@ export class EdgeLoad {
     let sent = 0;
     let failures = 0;
     while (sent < n) {
+      this.#open();
       try {
         const c = await this.#scannerClient();
         const chunk = Math.min(inFlight, n - sent);
@@ -103,7 +106,7 @@ export class EdgeLoad {
     const deadline = Date.now() + timeoutMs;
     let client: MqttClient | undefined;
     let acked = false;
-    while (!acked && Date.now() < deadline) {
+    while (!acked && Date.now() < deadline && !this.#closed) {
       try {
         if (!client?.connected) {
           client?.end(true);
@@ -160,6 +163,7 @@ export class EdgeLoad {
   /** A call retried while the edge restarts (a second answer 409/exists counts as done). */
   async #retry(method: string, path: string, body: unknown, ok: number): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {
+      this.#open();
       try {
         // Bounded: a request caught by a SIGKILL must fail and be retried, never hang the load.
         const res = await withTimeout(api(this.edge().httpUrl, this.token, method, path, body), 10_000);
@@ -173,7 +177,12 @@ export class EdgeLoad {
     throw new Error(`${method} ${path}: the edge did not come back`);
   }
 
+  #open(): void {
+    if (this.#closed) throw new Error('the load was closed');
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     this.#client?.end(true);
     this.#client = undefined;
   }
