@@ -18,7 +18,8 @@ import { buildCloudApp, HOUSES_PATH } from '../server/app.js';
 import type { Db } from '../server/db/db.js';
 import { openDb } from '../server/db/open.js';
 import { FileSyncStateStore } from './state-store.js';
-import { type SourceRecord, SyncClient, type SyncClientOptions, type SyncSource } from './sync-client.js';
+import { SyncClient, type SyncClientOptions } from './sync-client.js';
+import type { SourceRecord, SyncSource } from './sync-source.js';
 
 const KEY = randomBytes(32);
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;

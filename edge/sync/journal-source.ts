@@ -1,4 +1,4 @@
-import type { SourceRecord, SyncSource } from '../../cloud-sync/client/sync-client.js';
+import type { SourceRecord, SyncSource } from '../../cloud-sync/client/sync-source.js';
 import type { Stream, SyncRecord } from '../../cloud-sync/protocol/record.js';
 import type { RecordLog } from '../store/record-log.js';
 import type { DroppedRecords } from './dropped-records.js';

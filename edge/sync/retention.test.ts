@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { parseSourceRecord } from '../../cloud-sync/client/sync-client.js';
+import { parseSourceRecord } from '../../cloud-sync/client/sync-source.js';
 import type { Stream, SyncRecord } from '../../cloud-sync/protocol/record.js';
 import { RecordLog } from '../store/record-log.js';
 import { DroppedRecords } from './dropped-records.js';
