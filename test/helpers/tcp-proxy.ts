@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 /**
  * A TCP proxy on a fixed local port in front of a service whose port may change (a restarted
  * cloud): `target` can be moved, and `cut()` takes the link down (listener closed, connections
- * reset) until `restore()`, as a pulled cable or a dead uplink does.
+ * dropped) until `restore()`, as a pulled cable or a dead uplink does.
  */
 export class TcpProxy {
   #server: Server | undefined;
@@ -35,11 +35,14 @@ export class TcpProxy {
     return this.port;
   }
 
-  /** The link goes down: nothing listens and open connections are reset. */
+  /** The link goes down: nothing listens and open connections are dropped. */
   async cut(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    for (const s of this.#sockets) s.resetAndDestroy();
+    // destroy(), not resetAndDestroy(): a reset socket with a shutdown still pending (a pipe that
+    // ended one side) leaves Node's exit spinning forever in its handle cleanup (seen in CI: the
+    // chaos test passed, then its process burned a core until tap's timeout killed it).
+    for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
