@@ -36,6 +36,12 @@ export function resultsDir(): string {
   return join(packageRoot(), 'bench', 'results');
 }
 
+/** The value of a `--name=value` argument of this process, if given. */
+export function argValue(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
 /** True when the module at `url` is the process's entry point (`node --import tsx bench/x.ts`). */
 export function isMain(url: string): boolean {
   return process.argv[1] !== undefined && url === pathToFileURL(process.argv[1]).href;

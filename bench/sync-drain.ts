@@ -29,6 +29,7 @@ import { requirePostgres, TestDatabases } from '../cloud-sync/server/db/test-tar
 import type { SyncView } from '../edge/api/types.js';
 import { type CloudProcess, registerHouse, startCloud } from '../test/helpers/cloud-process.js';
 import {
+  argValue,
   cli,
   cpuMs,
   type EdgeProcess,
@@ -274,15 +275,19 @@ async function drainOne(target: Target, records: number, offlineMs: number, data
 
 export async function run(opts: { quick: boolean; outDir: string }): Promise<object> {
   await requirePostgres();
-  const asked = /^--records=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--records=')) ?? '')?.[1];
+  const asked = argValue('records');
+  if (asked !== undefined && !/^\d+$/.test(asked)) throw new Error(`--records=${asked}: a whole number`);
+  // `--target=postgres` (or pglite) runs one target only: for trying a change to the drain.
+  const only = argValue('target');
+  if (only !== undefined && only !== 'pglite' && only !== 'postgres') {
+    throw new Error(`--target=${only}: pglite or postgres`);
+  }
   const records = asked ? Number(asked) : opts.quick ? 20_000 : 1_000_000;
   const offlineMs = opts.quick ? 4000 : 30_000;
   const databases = new TestDatabases('bench_drain');
   try {
     const at = new Date().toISOString();
     const loadStart = load();
-    // `--target=postgres` (or pglite) runs one target only: for trying a change to the drain.
-    const only = /^--target=(\w+)$/.exec(process.argv.find((a) => a.startsWith('--target=')) ?? '')?.[1];
     const pglite = only === 'postgres' ? undefined : await drainOne('pglite', records, 0, databases);
     const postgres =
       only === 'pglite' ? undefined : await drainOne('postgres', records, offlineMs, databases);

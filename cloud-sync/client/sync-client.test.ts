@@ -267,6 +267,25 @@ t.test('a rejected record goes to dead letters and its stream syncs on', async (
   t.same(await client(house, src, 'dead.json').deadLetters(), []);
 });
 
+t.test('dead letters are retried in bodies within the batch byte limit', async (t) => {
+  const house = await newHouse();
+  const src = new MemorySource(house.id);
+  src.append('points', 6, { type: 'card.unknown-thing', pad: 1500 });
+  const log: { streams: string[]; status: number; bytes: number }[] = [];
+  const c = client(house, src, 'dead-split.json', { maxBatchBytes: 4096, fetch: spyFetch(log) });
+  t.equal((await c.syncOnce()).rejected, 6);
+  log.length = 0;
+  t.same(await c.retryDeadLetters(), { accepted: 0, remaining: 6 }, 'none lost while still refused');
+  t.equal(log.length, 3, 'two records of ~1.6 KB per 4 KiB body');
+  t.ok(
+    log.every((l) => l.bytes <= 4096),
+    `every body within the limit (${log.map((l) => l.bytes).join(', ')} bytes)`,
+  );
+  for (const rec of src.records.get('points') ?? []) rec.type = 'card.swipe';
+  t.same(await c.retryDeadLetters(), { accepted: 6, remaining: 0 });
+  t.same((await cloudCounts(house.id)).points, { n: 6, max: 6, contiguous: 6 });
+});
+
 t.test('cloud down: backoff grows with jitter under the cap, then recovers', async (t) => {
   const house = await newHouse();
   const down = await cloud();

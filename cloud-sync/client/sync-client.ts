@@ -17,7 +17,7 @@
  * retry; anything else ends the round with `lastError`, and the loop ({@link SyncClient.start})
  * waits an exponential, fully jittered, capped backoff before the next round.
  */
-import { STREAM_PRIORITY, type Stream, type SyncRecord } from '../protocol/record.js';
+import { STREAM_PRIORITY, type Stream } from '../protocol/record.js';
 import { type EdgeSyncReport, SYNC_STATUS_PATH } from '../protocol/status.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../protocol/validate.js';
 import { BatchBody } from './batch-body.js';
@@ -369,29 +369,38 @@ export class SyncClient {
   async retryDeadLetters(ids?: readonly string[]): Promise<{ accepted: number; remaining: number }> {
     const state = await this.#loadState();
     const chosen = state.deadLetters.filter((d) => !ids || ids.includes(d.id));
-    const records: string[] = [];
-    for (const d of chosen) {
-      for await (const r of this.#o.source.read(d.stream as Stream, d.seq - 1)) {
-        const rec = parseSourceRecord(r);
-        if (rec.seq === d.seq && rec.id === d.id) records.push(JSON.stringify(rec));
-        break;
-      }
-    }
+    // The records go as stored, in bodies built like a round's (the same count and byte limits).
+    const body = new BatchBody(this.#o.maxBatchBytes);
+    let sentIds = new Set<string>();
     let accepted = 0;
-    for (let i = 0; i < records.length; i += MAX_BATCH_RECORDS) {
-      const part = records.slice(i, i + MAX_BATCH_RECORDS);
-      const answer = await this.#post(`{"records":[${part.join(',')}]}`);
+    const flush = async () => {
+      if (body.count === 0) return;
+      const answer = await this.#post(body.bytes());
       const again = new Set<string>();
       for (const r of answer.rejected) {
         if (r.id) again.add(r.id);
         this.#deadLetter(r, answer.serverTime);
       }
-      const sentIds = new Set(part.map((j) => (JSON.parse(j) as SyncRecord).id));
       const before = state.deadLetters.length;
       state.deadLetters = state.deadLetters.filter((d) => !sentIds.has(d.id) || again.has(d.id));
       accepted += before - state.deadLetters.length;
       await this.#o.store.save(state);
+      body.reset();
+      sentIds = new Set();
+    };
+    for (const d of chosen) {
+      for await (const r of this.#o.source.read(d.stream as Stream, d.seq - 1)) {
+        if (r.seq === d.seq && parseSourceRecord(r).id === d.id) {
+          if (body.count >= MAX_BATCH_RECORDS || !body.add(r.seq, r.json)) {
+            await flush();
+            body.add(r.seq, r.json);
+          }
+          sentIds.add(d.id);
+        }
+        break;
+      }
     }
+    await flush();
     return { accepted, remaining: state.deadLetters.length };
   }
 

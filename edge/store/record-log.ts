@@ -221,15 +221,14 @@ export class RecordLog {
     // nothing. Others (older builds, hand-made) are filtered by the stream marker and parsed.
     const prefix = Buffer.from(`","house":${JSON.stringify(this.house)},"stream":"`);
     const envelope = Buffer.from(`${stream}","seq":`);
-    const marker = Buffer.from(`"stream":"${stream}",`);
+    const streamAt = ENVELOPE_AT + prefix.length;
+    const marker = streamMarker(stream);
     for await (const { lsn, payload } of this.#journal.read(from, { transient: true })) {
       let seq: number | undefined;
       if (startsAt(payload, ENVELOPE_AT, prefix)) {
-        seq = envelopeSeq(payload, ENVELOPE_AT + prefix.length, envelope);
-        if (seq === undefined && startsAt(payload, ENVELOPE_AT + prefix.length, envelope)) {
-          seq = parsedSeq(this.#journal, lsn, payload, stream); // its seq is not plain digits
-        }
-      } else if (payload.subarray(0, STREAM_WITHIN).indexOf(marker) >= 0) {
+        if (!startsAt(payload, streamAt, envelope)) continue; // another stream's record
+        seq = digitsAt(payload, streamAt + envelope.length) ?? parsedSeq(this.#journal, lsn, payload, stream);
+      } else if (mayHoldStream(payload, marker)) {
         seq = parsedSeq(this.#journal, lsn, payload, stream);
       }
       if (seq !== undefined && seq > afterSeq) yield { lsn, seq, json: payload };
@@ -379,6 +378,13 @@ export class RecordLog {
 /** How far into a payload the stream can be: `{"id":"<uuid>","house":"<≤ 64>","stream":…`. */
 const STREAM_WITHIN = 160;
 
+const streamMarker = (stream: Stream) => Buffer.from(`"stream":"${stream}",`);
+
+/** Whether the stream's marker is where a record's stream can be (then parse to be sure). */
+function mayHoldStream(payload: Buffer, marker: Buffer): boolean {
+  return payload.subarray(0, STREAM_WITHIN).indexOf(marker) >= 0;
+}
+
 /** A record as the journal holds it (see {@link RecordLog.readStream}). */
 export interface StoredRecord {
   lsn: number;
@@ -397,14 +403,8 @@ function startsAt(payload: Buffer, at: number, part: Buffer): boolean {
   );
 }
 
-/**
- * The seq of a record written by `append` (`…"stream":"<s>","seq":N,…`) when `envelope`
- * (`<s>","seq":`) is at `at`, read from its bytes without parsing the rest; undefined otherwise
- * (another stream, or not plain digits).
- */
-function envelopeSeq(payload: Buffer, at: number, envelope: Buffer): number | undefined {
-  if (!startsAt(payload, at, envelope)) return undefined;
-  const from = at + envelope.length;
+/** The positive integer written at `from` and ended by a comma (append's seq); else undefined. */
+function digitsAt(payload: Buffer, from: number): number | undefined {
   let seq = 0;
   let i = from;
   for (; i < payload.length && i < from + 16; i++) {
@@ -436,10 +436,10 @@ async function* readRecords(
   fromLsn: number,
   stream?: Stream,
 ): AsyncGenerator<{ lsn: number; record: SyncRecord }> {
-  const marker = stream ? Buffer.from(`"stream":"${stream}",`) : undefined;
+  const marker = stream ? streamMarker(stream) : undefined;
   // Transient payloads: each is parsed (or passed over) before the next is read.
   for await (const { lsn, payload } of journal.read(fromLsn, { transient: true })) {
-    if (marker && payload.subarray(0, STREAM_WITHIN).indexOf(marker) < 0) continue;
+    if (marker && !mayHoldStream(payload, marker)) continue;
     const record = parseRecord(journal, lsn, payload);
     if (stream && record.stream !== stream) continue;
     yield { lsn, record };

@@ -44,8 +44,9 @@ function killOnExit(proc: ChildProcess): void {
 }
 
 /**
- * Spawns `node [flags] <bin>` (flags from its shebang, {@link nodeFlagsOf}) and waits for its ready line on stdout (`<name> ready …`), keeping stderr's
- * lines; a process that exits first, or is not ready in time, rejects with its stderr.
+ * Spawns `node [flags] <bin>` (flags from its `#!` line, {@link nodeFlagsOf}) and waits for its
+ * ready line on stdout (`<name> ready …`), keeping stderr's lines; a process that exits first, or
+ * is not ready in time (then killed), rejects with its stderr.
  */
 export async function spawnUntilReady(opts: {
   name: string;
